@@ -1,0 +1,144 @@
+//! Every way a webhook request can be refused, with its HTTP status and stable error code.
+
+use core::fmt;
+
+use crate::SignatureError;
+
+/// Why a webhook request was refused.
+///
+/// Each variant has a stable machine-readable [`code`](Error::code), an HTTP
+/// [`status_code`](Error::status_code) and a ready JSON [`response_body`](Error::response_body),
+/// so that every framework adapter answers the same way:
+///
+/// | variant | status | code |
+/// |---|---|---|
+/// | [`MissingSignature`](Error::MissingSignature) | 401 | `missing_signature` |
+/// | [`DuplicateSignature`](Error::DuplicateSignature) | 401 | `duplicate_signature` |
+/// | [`MalformedSignature`](Error::MalformedSignature) | 401 | `malformed_signature` |
+/// | [`SignatureMismatch`](Error::SignatureMismatch) | 401 | `signature_mismatch` |
+/// | [`BodyTooLarge`](Error::BodyTooLarge) | 413 | `body_too_large` |
+/// | [`BodyUnreadable`](Error::BodyUnreadable) | 400 | `body_unreadable` |
+/// | [`InvalidPayload`](Error::InvalidPayload) | 400 | `invalid_payload` |
+/// | [`NotConfigured`](Error::NotConfigured) | 500 | `webhook_not_configured` |
+///
+/// Neither `Display` nor `Debug` ever contains a token, the expected signature or the request's
+/// own bytes.
+///
+/// ```
+/// use qiscus_webhook::Error;
+///
+/// let error = Error::SignatureMismatch;
+/// assert_eq!(error.status_code(), 401);
+/// assert_eq!(error.code(), "signature_mismatch");
+/// assert_eq!(error.response_body(), r#"{"error":"signature_mismatch"}"#);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request has no `QISCUS-SDK-SIGNATURE` header.
+    MissingSignature,
+    /// The request has more than one `QISCUS-SDK-SIGNATURE` header (even if they agree):
+    /// ambiguity is never resolved in the sender's favour.
+    DuplicateSignature,
+    /// The header value is not 64 hex digits; the inner error says which rule it broke.
+    MalformedSignature(SignatureError),
+    /// The signature is well formed but matches the body under none of the configured tokens.
+    SignatureMismatch,
+    /// The body is larger than the verifier's limit (by `Content-Length` or by counted bytes).
+    BodyTooLarge,
+    /// The body could not be read (the client hung up, the chunked encoding was invalid, ...).
+    BodyUnreadable,
+    /// Typed extraction only: the signature is valid but the body is not the expected JSON.
+    InvalidPayload,
+    /// No verifier was configured in the application: a programming error, not the sender's.
+    NotConfigured,
+}
+
+impl Error {
+    /// The HTTP status code for this error (401, 413, 400 or 500).
+    #[must_use]
+    pub const fn status_code(&self) -> u16 {
+        match self {
+            Self::MissingSignature
+            | Self::DuplicateSignature
+            | Self::MalformedSignature(_)
+            | Self::SignatureMismatch => 401,
+            Self::BodyTooLarge => 413,
+            Self::BodyUnreadable | Self::InvalidPayload => 400,
+            Self::NotConfigured => 500,
+        }
+    }
+
+    /// The stable error code, as sent in the response body's `error` field.
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::MissingSignature => "missing_signature",
+            Self::DuplicateSignature => "duplicate_signature",
+            Self::MalformedSignature(_) => "malformed_signature",
+            Self::SignatureMismatch => "signature_mismatch",
+            Self::BodyTooLarge => "body_too_large",
+            Self::BodyUnreadable => "body_unreadable",
+            Self::InvalidPayload => "invalid_payload",
+            Self::NotConfigured => "webhook_not_configured",
+        }
+    }
+
+    /// The JSON response body, `{"error":"<code>"}`, identical in every adapter.
+    #[must_use]
+    pub const fn response_body(&self) -> &'static str {
+        match self {
+            Self::MissingSignature => r#"{"error":"missing_signature"}"#,
+            Self::DuplicateSignature => r#"{"error":"duplicate_signature"}"#,
+            Self::MalformedSignature(_) => r#"{"error":"malformed_signature"}"#,
+            Self::SignatureMismatch => r#"{"error":"signature_mismatch"}"#,
+            Self::BodyTooLarge => r#"{"error":"body_too_large"}"#,
+            Self::BodyUnreadable => r#"{"error":"body_unreadable"}"#,
+            Self::InvalidPayload => r#"{"error":"invalid_payload"}"#,
+            Self::NotConfigured => r#"{"error":"webhook_not_configured"}"#,
+        }
+    }
+
+    /// Whether the request was refused for its signature (a 401).
+    #[must_use]
+    pub const fn is_unauthorized(&self) -> bool {
+        self.status_code() == 401
+    }
+}
+
+impl From<SignatureError> for Error {
+    fn from(error: SignatureError) -> Self {
+        Self::MalformedSignature(error)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::MissingSignature => f.write_str("the QISCUS-SDK-SIGNATURE header is missing"),
+            Self::DuplicateSignature => {
+                f.write_str("the QISCUS-SDK-SIGNATURE header appears more than once")
+            }
+            Self::MalformedSignature(why) => {
+                write!(f, "the QISCUS-SDK-SIGNATURE header is malformed: {why}")
+            }
+            Self::SignatureMismatch => {
+                f.write_str("the signature does not match the body under any configured token")
+            }
+            Self::BodyTooLarge => f.write_str("the request body is larger than the limit"),
+            Self::BodyUnreadable => f.write_str("the request body could not be read"),
+            Self::InvalidPayload => f.write_str("the signed body is not the expected JSON"),
+            Self::NotConfigured => f.write_str("no webhook verifier is configured in the app"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::MalformedSignature(why) => Some(why),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! Streaming verification: the body arrives in chunks, counted against the limit.
+
+use core::fmt;
+
+use hmac::Mac;
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
+use zeroize::Zeroizing;
+
+use crate::verifier::HmacSha256;
+use crate::{Error, MAX_TOKENS, Signature, Verified};
+
+/// A verification in progress, from [`Verifier::begin`](crate::Verifier::begin).
+///
+/// Holds a copy of each token's pre-keyed HMAC state, on the stack: nothing is allocated while
+/// verifying. [`update`](Verification::update) counts the bytes and fails the moment the body
+/// passes the limit; after that, every call fails the same way.
+///
+/// ```
+/// use qiscus_webhook::{Token, Verifier};
+///
+/// let verifier = Verifier::new(Token::new("secret")?);
+/// let signature = verifier.sign(b"hello, world");
+///
+/// let mut verification = verifier.begin();
+/// for chunk in [&b"hello, "[..], b"world"] {
+///     verification.update(chunk)?;
+/// }
+/// assert!(verification.finish(&signature)?.is_primary());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Verification {
+    macs: [Option<HmacSha256>; MAX_TOKENS],
+    seen: usize,
+    limit: usize,
+    over_limit: bool,
+}
+
+impl Verification {
+    pub(crate) fn new(macs: &[HmacSha256], limit: usize) -> Self {
+        Self {
+            macs: core::array::from_fn(|i| macs.get(i).cloned()),
+            seen: 0,
+            limit,
+            over_limit: false,
+        }
+    }
+
+    /// Feeds the next chunk of the body.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BodyTooLarge`] as soon as the bytes counted pass the limit, and on every call
+    /// after that.
+    pub fn update(&mut self, chunk: &[u8]) -> Result<(), Error> {
+        let seen = self.seen.saturating_add(chunk.len());
+        if self.over_limit || seen > self.limit {
+            self.over_limit = true;
+            return Err(Error::BodyTooLarge);
+        }
+        self.seen = seen;
+        for mac in self.macs.iter_mut().flatten() {
+            mac.update(chunk);
+        }
+        Ok(())
+    }
+
+    /// How many body bytes have been fed so far.
+    #[must_use]
+    pub fn bytes_seen(&self) -> usize {
+        self.seen
+    }
+
+    /// Compares the signature with every token's tag, in constant time and without an early
+    /// exit, and says which token matched.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BodyTooLarge`] if the body passed the limit, else [`Error::SignatureMismatch`]
+    /// when no token matches.
+    pub fn finish(self, signature: &Signature) -> Result<Verified, Error> {
+        if self.over_limit {
+            return Err(Error::BodyTooLarge);
+        }
+        let mut matched = Choice::from(0);
+        let mut index = 0u32;
+        for (i, mac) in (0u32..).zip(self.macs.into_iter().flatten()) {
+            let tag: Zeroizing<[u8; 32]> = Zeroizing::new(mac.finalize().into_bytes().into());
+            let equal = tag.ct_eq(signature.as_bytes());
+            // Keep the first matching index; later tokens are still computed and compared.
+            index.conditional_assign(&i, equal & !matched);
+            matched |= equal;
+        }
+        if bool::from(matched) {
+            // `index` < MAX_TOKENS, so it always fits a usize.
+            Ok(Verified::new(index as usize))
+        } else {
+            Err(Error::SignatureMismatch)
+        }
+    }
+}
+
+impl fmt::Debug for Verification {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verification")
+            .field("bytes_seen", &self.seen)
+            .field("limit", &self.limit)
+            .field("over_limit", &self.over_limit)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,70 @@
+//! `cargo xtask ci`: the checks CI runs, in order, one line each with its time.
+
+use std::process::Command;
+use std::time::Instant;
+
+use crate::step;
+
+/// One CI step: a name for the summary line, and the command it runs.
+struct Step {
+    name: &'static str,
+    command: Command,
+}
+
+fn cargo(name: &'static str, args: &[&str]) -> Step {
+    let mut command = step::cargo_command();
+    command.args(args);
+    Step { name, command }
+}
+
+fn steps() -> Vec<Step> {
+    let mut rustdoc = cargo(
+        "rustdoc (-D warnings)",
+        &["doc", "--workspace", "--all-features", "--no-deps"],
+    );
+    rustdoc.command.env("RUSTDOCFLAGS", "-D warnings");
+    vec![
+        cargo("format", &["fmt", "--all", "--check"]),
+        cargo(
+            "clippy (all targets, all features, -D warnings)",
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--all-features",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        ),
+        cargo(
+            "tests (all features)",
+            &["test", "--workspace", "--all-targets", "--all-features"],
+        ),
+        cargo(
+            "core without std (no_std + alloc)",
+            &["build", "-p", "qiscus-webhook", "--no-default-features"],
+        ),
+        rustdoc,
+        cargo("doctests", &["test", "--workspace", "--all-features", "--doc"]),
+    ]
+}
+
+/// Runs every step, stopping at the first failure.
+pub fn run() -> Result<(), String> {
+    let started = Instant::now();
+    let steps = steps();
+    let total = steps.len();
+    for (n, step) in steps.into_iter().enumerate() {
+        println!("xtask ci [{}/{total}] {} ...", n + 1, step.name);
+        match step::run(step.command) {
+            Ok(took) => println!("xtask ci [{}/{total}] {}: ok in {}", n + 1, step.name, step::seconds(took)),
+            Err(error) => {
+                println!("xtask ci [{}/{total}] {}: FAILED", n + 1, step.name);
+                return Err(error);
+            }
+        }
+    }
+    println!("xtask ci: all {total} steps passed in {}", step::seconds(started.elapsed()));
+    Ok(())
+}
