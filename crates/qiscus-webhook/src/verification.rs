@@ -81,22 +81,41 @@ impl Verification {
         if self.over_limit {
             return Err(Error::BodyTooLarge);
         }
-        let mut matched = Choice::from(0);
-        let mut index = 0u32;
-        for (i, mac) in (0u32..).zip(self.macs.into_iter().flatten()) {
-            let tag: Zeroizing<[u8; 32]> = Zeroizing::new(mac.finalize().into_bytes().into());
-            let equal = tag.ct_eq(signature.as_bytes());
-            // Keep the first matching index; later tokens are still computed and compared.
-            index.conditional_assign(&i, equal & !matched);
-            matched |= equal;
-        }
-        if bool::from(matched) {
-            // `index` < MAX_TOKENS, so it always fits a usize.
-            Ok(Verified::new(index as usize))
-        } else {
-            Err(Error::SignatureMismatch)
-        }
+        select(self.macs.into_iter().flatten(), signature)
     }
+}
+
+/// Finalises every MAC and compares its tag with `signature` in constant time, without an
+/// early exit; returns the index of the first token whose tag matched.
+pub(crate) fn select(
+    macs: impl Iterator<Item = HmacSha256>,
+    signature: &Signature,
+) -> Result<Verified, Error> {
+    let mut matched = Choice::from(0);
+    let mut index = 0u32;
+    for (i, mac) in (0u32..).zip(macs) {
+        let tag: Zeroizing<[u8; 32]> = Zeroizing::new(mac.finalize().into_bytes().into());
+        let equal = tags_equal(&tag, signature.as_bytes());
+        // Keep the first matching index; later tokens are still computed and compared.
+        index.conditional_assign(&i, equal & !matched);
+        matched |= equal;
+    }
+    if bool::from(matched) {
+        // At most MAX_TOKENS macs, so `index` is small and always fits a usize.
+        Ok(Verified::new(index as usize))
+    } else {
+        Err(Error::SignatureMismatch)
+    }
+}
+
+/// Constant-time equality of two tags: the bytes' differences are OR-ed together (no branch,
+/// no early exit), and only the accumulated difference is compared, through `subtle`.
+fn tags_equal(tag: &[u8; 32], signature: &[u8; 32]) -> Choice {
+    let difference = tag
+        .iter()
+        .zip(signature)
+        .fold(0u8, |difference, (a, b)| difference | (a ^ b));
+    core::hint::black_box(difference).ct_eq(&0)
 }
 
 impl fmt::Debug for Verification {
