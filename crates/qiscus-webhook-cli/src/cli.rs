@@ -1,0 +1,186 @@
+//! The command line: clap types only, no behaviour.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use qiscus_webhook::DEFAULT_BODY_LIMIT;
+
+/// Sign, verify and send Qiscus webhook bodies (the QISCUS-SDK-SIGNATURE header), and print
+/// sample events.
+///
+/// The signature is the lowercase hex HMAC-SHA256 of the raw body, keyed with the webhook
+/// signature token from the Qiscus dashboard. The token comes from --token, else --token-file,
+/// else the QISCUS_WEBHOOK_TOKEN environment variable; it is never printed.
+///
+/// Exit codes: 0 success, 1 rejected (signature does not verify, non-2xx response),
+/// 2 usage or I/O error.
+#[derive(Debug, Parser)]
+#[command(name = "qiscus-webhook", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the signature of a body: lowercase hex, one line.
+    ///
+    /// The signature is HMAC-SHA256 over the bytes exactly as read: no trimming, no newline
+    /// handling, no JSON re-serialisation.
+    Sign(SignArgs),
+    /// Check a signature against a body; prints `valid (token N)` or the error code.
+    ///
+    /// The signature goes through the same grammar as a QISCUS-SDK-SIGNATURE header value.
+    /// Exit 0 and `valid (token N)` on stdout (N: index of the matching token, 0 = first
+    /// given); exit 1 and the error code on stdout (signature_mismatch, malformed_signature,
+    /// body_too_large), with an explanation on stderr; exit 2 on usage or I/O errors.
+    Verify(VerifyArgs),
+    /// POST a signed body to a URL; prints the status line and the response body.
+    ///
+    /// Sends Content-Type: application/json and QISCUS-SDK-SIGNATURE. Redirects are not
+    /// followed; ALL_PROXY, HTTPS_PROXY, HTTP_PROXY and NO_PROXY are honoured. Exit 0 on a
+    /// 2xx status, 1 on any other status (still printed), 2 on usage or connection errors.
+    Send(SendArgs),
+    /// Print a realistic, deterministic Qiscus event (compact JSON, sorted keys, Go escaping).
+    ///
+    /// Ready to pipe into `sign` or `send`: no trailing newline unless stdout is a terminal.
+    Sample(SampleArgs),
+}
+
+/// One token, for signing.
+#[derive(Debug, Args)]
+pub struct SigningToken {
+    /// The webhook signature token. Other users can see command lines (ps): prefer --token-file
+    /// or QISCUS_WEBHOOK_TOKEN.
+    #[arg(long, value_name = "TOKEN", conflicts_with = "token_file")]
+    pub token: Option<String>,
+
+    /// Read the token from a file; trailing CR and LF bytes are trimmed, nothing else. Without
+    /// --token and --token-file: QISCUS_WEBHOOK_TOKEN.
+    #[arg(long, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+}
+
+/// One or more accepted tokens, for verifying (the first given is token 0).
+#[derive(Debug, Args)]
+pub struct VerifyingTokens {
+    /// An accepted token; repeat for several (at most 4). Other users can see command lines
+    /// (ps): prefer --token-file or the environment.
+    #[arg(long = "token", value_name = "TOKEN", conflicts_with = "token_files")]
+    pub tokens: Vec<String>,
+
+    /// Read an accepted token from a file (trailing CR and LF bytes are trimmed); repeat for
+    /// several. Without --token and --token-file: QISCUS_WEBHOOK_TOKEN, then
+    /// QISCUS_WEBHOOK_PREVIOUS_TOKEN if set.
+    #[arg(long = "token-file", value_name = "PATH")]
+    pub token_files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    #[command(flatten)]
+    pub token: SigningToken,
+
+    /// The body: a file, or - for standard input (the default).
+    #[arg(value_name = "FILE")]
+    pub input: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The signature, as it would appear in the QISCUS-SDK-SIGNATURE header (64 hex digits,
+    /// either case, optional spaces or tabs around).
+    #[arg(long, short = 's', value_name = "SIG")]
+    pub signature: String,
+
+    #[command(flatten)]
+    pub tokens: VerifyingTokens,
+
+    /// Refuse a body longer than this many bytes (body_too_large).
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_BODY_LIMIT)]
+    pub body_limit: usize,
+
+    /// The body: a file, or - for standard input (the default).
+    #[arg(value_name = "FILE")]
+    pub input: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// Where to POST, e.g. http://127.0.0.1:3000/webhook (http or https).
+    #[arg(value_name = "URL")]
+    pub url: String,
+
+    /// The body: a file, or - for standard input (the default).
+    #[arg(value_name = "FILE")]
+    pub input: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub token: SigningToken,
+
+    /// After signing, flip the lowest bit of the body's last byte (an empty body gets one space
+    /// appended instead), so the signature no longer matches.
+    #[arg(long, conflicts_with = "no_signature")]
+    pub tamper: bool,
+
+    /// Send no QISCUS-SDK-SIGNATURE header (no token needed).
+    #[arg(long)]
+    pub no_signature: bool,
+
+    /// Send the body with Transfer-Encoding: chunked instead of Content-Length.
+    #[arg(long)]
+    pub chunked: bool,
+
+    /// Give up on the whole request after this many seconds.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    /// The event type.
+    #[arg(long = "type", value_name = "TYPE", value_enum, default_value_t = EventType::PostCommentMobile)]
+    pub event_type: EventType,
+
+    /// The message text.
+    #[arg(long, value_name = "TEXT", default_value = "Hello & welcome <3")]
+    pub text: String,
+}
+
+/// The event types Qiscus is known to send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EventType {
+    /// A comment posted from a client SDK.
+    #[value(name = "post_comment_mobile")]
+    PostCommentMobile,
+    /// A comment posted through the REST API.
+    #[value(name = "post_comment_rest")]
+    PostCommentRest,
+}
+
+impl EventType {
+    /// The `type` field's value.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::PostCommentMobile => "post_comment_mobile",
+            Self::PostCommentRest => "post_comment_rest",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}
