@@ -56,7 +56,12 @@ fn empty_optional_variables_read_as_unset() {
 
 #[test]
 fn body_limit_is_a_whole_number_of_bytes() {
-    let limit = |value| from(&[("QISCUS_WEBHOOK_TOKEN", "t"), ("QISCUS_WEBHOOK_BODY_LIMIT", value)]);
+    let limit = |value| {
+        from(&[
+            ("QISCUS_WEBHOOK_TOKEN", "t"),
+            ("QISCUS_WEBHOOK_BODY_LIMIT", value),
+        ])
+    };
     assert_eq!(limit("4096").unwrap().body_limit(), 4096);
     assert_eq!(limit(" 0 ").unwrap().body_limit(), 0);
     for bad in ["1MiB", "-1", "1.5", "0x10", "99999999999999999999999"] {

@@ -214,7 +214,11 @@ proptest! {
 fn limit_of_the_full_default_size_is_inclusive() {
     let verifier = Verifier::new(Token::new("token").unwrap());
     let at_limit = vec![b'x'; qiscus_webhook::DEFAULT_BODY_LIMIT];
-    assert!(verifier.verify(&at_limit, &verifier.sign(&at_limit)).is_ok());
+    assert!(
+        verifier
+            .verify(&at_limit, &verifier.sign(&at_limit))
+            .is_ok()
+    );
     let over = vec![b'x'; qiscus_webhook::DEFAULT_BODY_LIMIT + 1];
     assert_eq!(
         verifier.verify(&over, &verifier.sign(&over)),

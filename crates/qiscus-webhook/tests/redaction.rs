@@ -15,12 +15,20 @@ fn verifier() -> Verifier {
 
 fn assert_clean(what: &str, text: &str) {
     let expected = [
-        Verifier::new(Token::new(TOKEN).unwrap()).sign(BODY).to_string(),
-        Verifier::new(Token::new(PREVIOUS).unwrap()).sign(BODY).to_string(),
+        Verifier::new(Token::new(TOKEN).unwrap())
+            .sign(BODY)
+            .to_string(),
+        Verifier::new(Token::new(PREVIOUS).unwrap())
+            .sign(BODY)
+            .to_string(),
     ];
     for secret in [TOKEN, PREVIOUS, &expected[0], &expected[1]] {
         assert!(!text.contains(secret), "{what} leaks a secret: {text}");
-        assert!(!text.to_ascii_uppercase().contains(&secret.to_ascii_uppercase()));
+        assert!(
+            !text
+                .to_ascii_uppercase()
+                .contains(&secret.to_ascii_uppercase())
+        );
     }
     // Nor any hex run long enough to be a partial tag.
     let longest_hex_run = text
@@ -51,7 +59,10 @@ fn verifiers_and_verifications_are_redacted() {
     let mut request = verifier.begin_request([forged.as_bytes()], None).unwrap();
     request.update(BODY).unwrap();
     let debug = format!("{request:?}");
-    assert_clean("RequestVerification Debug", &debug.replace(&forged, "<the header>"));
+    assert_clean(
+        "RequestVerification Debug",
+        &debug.replace(&forged, "<the header>"),
+    );
 }
 
 #[test]
@@ -76,6 +87,9 @@ fn errors_are_redacted_whatever_the_outcome() {
         Error::NotConfigured,
     ];
     for error in all {
-        assert_clean("Error", &format!("{error} {error:?} {}", error.response_body()));
+        assert_clean(
+            "Error",
+            &format!("{error} {error:?} {}", error.response_body()),
+        );
     }
 }

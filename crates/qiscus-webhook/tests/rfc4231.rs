@@ -43,9 +43,10 @@ fn cases() -> Vec<Case> {
         },
         Case {
             key: vec![0xaa; 131],
-            data: b"This is a test using a larger than block-size key and a larger than block-size \
+            data:
+                b"This is a test using a larger than block-size key and a larger than block-size \
                    data. The key needs to be hashed before being used by the HMAC algorithm."
-                .to_vec(),
+                    .to_vec(),
             tag: "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2",
         },
     ]

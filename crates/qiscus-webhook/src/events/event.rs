@@ -1,0 +1,322 @@
+//! [`Event`], the whole webhook body, tagged by its `type`.
+
+use alloc::string::String;
+
+use serde::de::{Deserialize, Deserializer, Error as _, Unexpected};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::{Map, Value};
+
+use super::parse::{from_object, optional_object};
+use super::{Id, Message, Room, User};
+
+const POST_COMMENT_MOBILE: &str = "post_comment_mobile";
+const POST_COMMENT_REST: &str = "post_comment_rest";
+
+/// A Qiscus webhook event: the whole body, tagged by its `type`.
+///
+/// Parse it from the **verified** bytes, with [`Event::from_slice`] (after
+/// [`RequestVerification::finish`](crate::RequestVerification::finish)) or in one step with
+/// [`Verifier::verify_and_parse`](crate::Verifier::verify_and_parse).
+///
+/// # What parses
+///
+/// - The body must be a JSON object with a string `type`.
+/// - A `type` this crate does not know parses as [`Event::Unknown`], whatever else the object
+///   holds: a new Qiscus event type never fails a webhook.
+/// - A known `type` promises a shape: every field may be absent or `null`, unknown fields are
+///   ignored, but a field that is present must fit the model (an object where the model has
+///   an object, a string where it has a string, an integer or a string for an [`Id`]...).
+///   `{"type":"post_comment_mobile","payload":5}` is an error (`invalid_payload` through
+///   `verify_and_parse`), never an `Unknown`.
+///
+/// # Serialising
+///
+/// `Event` serialises back to JSON that parses to an equal `Event` (an `Unknown` keeps its
+/// type and its raw fields). But **never verify re-serialised JSON**: Qiscus' Go encoder
+/// escapes `<`, `>` and `&` (and writes numbers, spaces and key order its own way), so the
+/// bytes differ from the signed ones. The signature covers the raw body only.
+///
+/// ```
+/// use qiscus_webhook::events::{Event, MessageType};
+///
+/// let body = br#"{"payload":{"from":{"id":155549,"name":"Jarjit"},"message":{"text":"simulasi","type":"text","unix_nano_timestamp":1506162884156457000},"room":{"id":"37537"}},"type":"post_comment_mobile"}"#;
+///
+/// match Event::from_slice(body)? {
+///     Event::PostCommentMobile(comment) | Event::PostCommentRest(comment) => {
+///         let message = comment.message().expect("the event has a message");
+///         assert_eq!(message.text.as_deref(), Some("simulasi"));
+///         assert_eq!(message.r#type, Some(MessageType::Text));
+///         assert_eq!(message.unix_nano_timestamp, Some(1_506_162_884_156_457_000));
+///         let sender = comment.sender().and_then(|user| user.id.as_ref());
+///         assert_eq!(sender.and_then(|id| id.as_u64()), Some(155549));
+///         let room = comment.room().and_then(|room| room.id.as_ref());
+///         assert_eq!(room.map(ToString::to_string).as_deref(), Some("37537"));
+///     }
+///     Event::Unknown(event) => println!("not handled yet: {}", event.event_type()),
+///     other => println!("not handled: {}", other.event_type()),
+/// }
+///
+/// let future = Event::from_slice(br#"{"type":"room_deleted","payload":{"room_id":1}}"#)?;
+/// assert_eq!(future.event_type(), "room_deleted");
+/// assert!(matches!(future, Event::Unknown(_)));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Event {
+    /// `post_comment_mobile`: a message posted from a client SDK (or, in Multichannel, by a
+    /// customer through a channel).
+    PostCommentMobile(PostComment),
+    /// `post_comment_rest`: a message posted through the server REST API.
+    PostCommentRest(PostComment),
+    /// An event type this crate does not know (yet), with its type and raw fields.
+    Unknown(UnknownEvent),
+}
+
+impl Event {
+    /// The event types this crate parses into their own variant; any other `type` parses as
+    /// [`Event::Unknown`].
+    pub const KNOWN_TYPES: &'static [&'static str] = &[POST_COMMENT_MOBILE, POST_COMMENT_REST];
+
+    /// Parses an event from the verified body's bytes.
+    ///
+    /// # Errors
+    ///
+    /// serde_json's error when the bytes are not a JSON object with a string `type`, or when
+    /// the type is known and a field does not fit the model (see [`Event`]).
+    pub fn from_slice(body: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(body)
+    }
+
+    /// The event's `type`, for every variant (`"post_comment_mobile"`, or an unknown type's
+    /// name as sent).
+    #[must_use]
+    pub fn event_type(&self) -> &str {
+        match self {
+            Self::PostCommentMobile(_) => POST_COMMENT_MOBILE,
+            Self::PostCommentRest(_) => POST_COMMENT_REST,
+            Self::Unknown(event) => event.event_type(),
+        }
+    }
+
+    /// The posted comment, for both `post_comment_mobile` and `post_comment_rest`.
+    #[must_use]
+    pub fn post_comment(&self) -> Option<&PostComment> {
+        match self {
+            Self::PostCommentMobile(comment) | Self::PostCommentRest(comment) => Some(comment),
+            Self::Unknown(_) => None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut fields = Map::<String, Value>::deserialize(deserializer)?;
+        let event_type = match fields.remove("type") {
+            Some(Value::String(event_type)) => event_type,
+            Some(_) => {
+                return Err(D::Error::invalid_type(
+                    Unexpected::Other("a non-string `type`"),
+                    &"a Qiscus event, with a string `type`",
+                ));
+            }
+            None => return Err(D::Error::missing_field("type")),
+        };
+        let comment = |fields| from_object::<PostComment>(fields).map_err(D::Error::custom);
+        match event_type.as_str() {
+            POST_COMMENT_MOBILE => comment(fields).map(Self::PostCommentMobile),
+            POST_COMMENT_REST => comment(fields).map(Self::PostCommentRest),
+            _ => Ok(Self::Unknown(UnknownEvent { event_type, fields })),
+        }
+    }
+}
+
+impl Serialize for Event {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// A known event: its body's fields, then `type` (last, as in Qiscus' sorted keys).
+        #[derive(serde::Serialize)]
+        struct Tagged<'a> {
+            #[serde(flatten)]
+            body: &'a PostComment,
+            #[serde(rename = "type")]
+            event_type: &'a str,
+        }
+
+        match self {
+            Self::PostCommentMobile(body) | Self::PostCommentRest(body) => Tagged {
+                body,
+                event_type: self.event_type(),
+            }
+            .serialize(serializer),
+            Self::Unknown(event) => event.serialize(serializer),
+        }
+    }
+}
+
+/// The body of a `post_comment_mobile` or `post_comment_rest` event, next to its `type`.
+///
+/// SDK events carry only `payload`; Multichannel ones also `app_code` and `channel`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct PostComment {
+    /// The Multichannel app code (`kovof-123`); absent in SDK events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_code: Option<String>,
+    /// The Multichannel channel the message came through; absent in SDK events.
+    #[serde(
+        default,
+        deserialize_with = "optional_object",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub channel: Option<Channel>,
+    /// The sender, the room and the message.
+    #[serde(
+        default,
+        deserialize_with = "optional_object",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub payload: Option<CommentPayload>,
+}
+
+impl PostComment {
+    /// The sender (`payload.from`), if sent.
+    #[must_use]
+    pub fn sender(&self) -> Option<&User> {
+        self.payload.as_ref()?.from.as_ref()
+    }
+
+    /// The room (`payload.room`), if sent.
+    #[must_use]
+    pub fn room(&self) -> Option<&Room> {
+        self.payload.as_ref()?.room.as_ref()
+    }
+
+    /// The message (`payload.message`), if sent.
+    #[must_use]
+    pub fn message(&self) -> Option<&Message> {
+        self.payload.as_ref()?.message.as_ref()
+    }
+}
+
+/// A posted comment's `payload`: who sent what, where. Every field may be absent.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CommentPayload {
+    /// The sender.
+    #[serde(
+        default,
+        deserialize_with = "optional_object",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub from: Option<User>,
+    /// The message.
+    #[serde(
+        default,
+        deserialize_with = "optional_object",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub message: Option<Message>,
+    /// The room, with its participants when sent.
+    #[serde(
+        default,
+        deserialize_with = "optional_object",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub room: Option<Room>,
+    /// The event type again (Qiscus' field `type`), as Multichannel repeats it inside the
+    /// payload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+}
+
+/// The Multichannel channel a message came through (top-level `channel`).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Channel {
+    /// The channel id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Id>,
+    /// The channel's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The channel's source (`wa`, `line`, `fb`, `telegram`, `qiscus`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// An event whose `type` this crate does not know: the type, and every other field raw.
+///
+/// ```
+/// use qiscus_webhook::events::Event;
+///
+/// let event = Event::from_slice(br#"{"payload":{"room_id":7},"type":"x"}"#)?;
+/// let Event::Unknown(unknown) = &event else { panic!("x is not a known type") };
+/// assert_eq!(unknown.event_type(), "x");
+/// assert_eq!(unknown.payload().map(|p| p["room_id"].clone()), Some(7.into()));
+/// assert_eq!(serde_json::to_string(&event)?, r#"{"payload":{"room_id":7},"type":"x"}"#);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnknownEvent {
+    event_type: String,
+    fields: Map<String, Value>,
+}
+
+impl UnknownEvent {
+    /// An unknown event with this type and these other fields (a `type` member in `fields` is
+    /// dropped: `event_type` is the type).
+    ///
+    /// Give it a type that is not in [`Event::KNOWN_TYPES`]: serialised with a known type, it
+    /// would parse back as that type's variant (or fail, if the fields do not fit).
+    #[must_use]
+    pub fn new(event_type: impl Into<String>, mut fields: Map<String, Value>) -> Self {
+        fields.remove("type");
+        Self {
+            event_type: event_type.into(),
+            fields,
+        }
+    }
+
+    /// The event's `type`, as sent.
+    #[must_use]
+    pub fn event_type(&self) -> &str {
+        &self.event_type
+    }
+
+    /// Every member of the event object but `type`, raw.
+    #[must_use]
+    pub fn fields(&self) -> &Map<String, Value> {
+        &self.fields
+    }
+
+    /// The `payload` member, raw, if sent.
+    #[must_use]
+    pub fn payload(&self) -> Option<&Value> {
+        self.fields.get("payload")
+    }
+
+    /// The type and the other fields.
+    #[must_use]
+    pub fn into_parts(self) -> (String, Map<String, Value>) {
+        (self.event_type, self.fields)
+    }
+}
+
+impl Serialize for UnknownEvent {
+    /// The fields and `type` as one object (`type` in its sorted place among the keys).
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.fields.len() + 1))?;
+        let mut type_written = false;
+        for (key, value) in &self.fields {
+            if !type_written && key.as_str() > "type" {
+                map.serialize_entry("type", &self.event_type)?;
+                type_written = true;
+            }
+            map.serialize_entry(key, value)?;
+        }
+        if !type_written {
+            map.serialize_entry("type", &self.event_type)?;
+        }
+        map.end()
+    }
+}
