@@ -1,0 +1,117 @@
+//! The extractors: [`VerifiedBody`] (the exact bytes) and [`VerifiedJson`] (parsed after
+//! verification).
+
+use std::ops::{Deref, DerefMut};
+
+use axum::extract::{FromRef, FromRequest, Request};
+use bytes::Bytes;
+use qiscus_webhook::{Error, Verified};
+use serde::de::DeserializeOwned;
+
+use crate::{WebhookConfig, WebhookRejection, body};
+
+/// The request body, byte for byte, after its `QISCUS-SDK-SIGNATURE` matched; with which
+/// token matched ([`Verified`]).
+///
+/// Consumes the body, so it must be the handler's **last argument**. The verifier comes from
+/// the router state or a request extension (see [`WebhookConfig`]); the body limit is the
+/// verifier's own (axum's `DefaultBodyLimit` does not apply), enforced on the bytes counted
+/// while the body streams in, with `Content-Length` as an early reject. Refusals are
+/// [`WebhookRejection`]s.
+///
+/// ```
+/// use axum::{Json, Router, routing::post};
+/// use qiscus_webhook_axum::{Token, VerifiedBody, Verifier};
+///
+/// async fn webhook(VerifiedBody(body, verified): VerifiedBody) -> Json<serde_json::Value> {
+///     if !verified.is_primary() {
+///         eprintln!("Qiscus still signs with the previous token");
+///     }
+///     Json(serde_json::json!({ "bytes": body.len() }))
+/// }
+///
+/// let verifier = Verifier::new(Token::new("signature token")?);
+/// let app: Router = Router::new().route("/webhook", post(webhook)).with_state(verifier);
+/// # Ok::<(), qiscus_webhook_axum::qiscus_webhook::TokenError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedBody(pub Bytes, pub Verified);
+
+/// A JSON body deserialised into `T`, only after its `QISCUS-SDK-SIGNATURE` matched; with
+/// which token matched ([`Verified`]).
+///
+/// Verification is [`VerifiedBody`]'s, then the verified bytes are parsed with
+/// `serde_json::from_slice`: a forged body is refused with 401 even when it is not JSON, and
+/// a verified body that does not parse as `T` with `400 invalid_payload` (serde's error is the
+/// rejection's [`source`](std::error::Error::source), for logs). The `Content-Type` is not
+/// checked: the signature already proves the sender. Must be the handler's **last argument**.
+///
+/// ```
+/// use axum::{Json, Router, routing::post};
+/// use qiscus_webhook::events::Event;
+/// use qiscus_webhook_axum::{Token, VerifiedJson, Verifier};
+///
+/// async fn events(VerifiedJson(event, _): VerifiedJson<Event>) -> Json<serde_json::Value> {
+///     Json(serde_json::json!({ "type": event.event_type() }))
+/// }
+///
+/// let verifier = Verifier::new(Token::new("signature token")?);
+/// let app: Router = Router::new().route("/events", post(events)).with_state(verifier);
+/// # Ok::<(), qiscus_webhook_axum::qiscus_webhook::TokenError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedJson<T>(pub T, pub Verified);
+
+impl<S> FromRequest<S> for VerifiedBody
+where
+    S: Send + Sync,
+    WebhookConfig: FromRef<S>,
+{
+    type Rejection = WebhookRejection;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (parts, body) = request.into_parts();
+        let verifier = WebhookConfig::from_ref(state)
+            .resolve(&parts.extensions)
+            .ok_or(Error::NotConfigured)?;
+        let (bytes, verified) = body::verify(&verifier, &parts.headers, body).await?;
+        Ok(Self(bytes, verified))
+    }
+}
+
+impl<S, T> FromRequest<S> for VerifiedJson<T>
+where
+    S: Send + Sync,
+    WebhookConfig: FromRef<S>,
+    T: DeserializeOwned,
+{
+    type Rejection = WebhookRejection;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let VerifiedBody(bytes, verified) = VerifiedBody::from_request(request, state).await?;
+        let value = serde_json::from_slice(&bytes).map_err(WebhookRejection::invalid_payload)?;
+        Ok(Self(value, verified))
+    }
+}
+
+impl Deref for VerifiedBody {
+    type Target = Bytes;
+
+    fn deref(&self) -> &Bytes {
+        &self.0
+    }
+}
+
+impl<T> Deref for VerifiedJson<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> DerefMut for VerifiedJson<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}

@@ -1,0 +1,13 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod conformance;
+pub mod fixtures;
+mod reply;
+mod request;
+mod sign;
+
+pub use reply::{event_reply, raw_receipt};
+pub use request::SignedRequest;
+pub use sign::{sign, signature_header};

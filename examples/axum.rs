@@ -1,0 +1,57 @@
+//! A Qiscus webhook receiver with axum.
+//!
+//! ```sh
+//! QISCUS_WEBHOOK_TOKEN=<signature token from the dashboard> \
+//!     cargo run -p qiscus-webhook-examples --example axum
+//! ```
+//!
+//! Optional: `QISCUS_WEBHOOK_PREVIOUS_TOKEN` (still accepted while rotating),
+//! `QISCUS_WEBHOOK_BODY_LIMIT` (bytes, default 1 MiB), `BIND` (default `127.0.0.1:3000`).
+//!
+//! - `POST /webhook`: `{"bytes": <length>, "sha256": "<hex>"}` of the verified raw body;
+//! - `POST /events`: `{"type": "<event type>"}` of the verified, parsed event;
+//! - refusals: `{"error": "<code>"}` with 401, 413, 400 (see qiscus-webhook-axum).
+
+use axum::{Json, Router, routing::post};
+use qiscus_webhook::events::Event;
+use qiscus_webhook_axum::{VerifiedBody, VerifiedJson, Verifier};
+use qiscus_webhook_examples::{Config, event_reply, print_listening, receipt, shutdown_signal};
+use serde_json::Value;
+
+/// The exact bytes Qiscus signed, only once the signature matched.
+async fn webhook(VerifiedBody(body, _): VerifiedBody) -> Json<Value> {
+    Json(receipt(&body))
+}
+
+/// The event, parsed only once the signature matched (else 400 `invalid_payload`).
+async fn events(VerifiedJson(event, _): VerifiedJson<Event>) -> Json<Value> {
+    Json(event_reply(&event))
+}
+
+/// The receiver (`pub(crate)`: tests/axum.rs runs the conformance table against it).
+pub(crate) fn app(verifier: Verifier) -> Router {
+    Router::new()
+        .route("/webhook", post(webhook))
+        .route("/events", post(events))
+        .with_state(verifier)
+}
+
+#[tokio::main]
+async fn main() {
+    let config = Config::from_env_or_exit();
+    let listener = match tokio::net::TcpListener::bind(config.bind).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!("error: cannot listen on {}: {error}", config.bind);
+            std::process::exit(1);
+        }
+    };
+    if let Ok(addr) = listener.local_addr() {
+        print_listening(addr);
+    }
+    let server = axum::serve(listener, app(config.verifier));
+    if let Err(error) = server.with_graceful_shutdown(shutdown_signal()).await {
+        eprintln!("error: {error}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,177 @@
+//! Running a receiver example's binary (built by `cargo test` next to the test binaries) the
+//! way a user does, for every framework's example.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use qiscus_webhook_testkit::{SignedRequest, fixtures};
+
+/// The token the examples are started with; it must never appear in their output.
+pub const TOKEN: &str = "example-secret-token-do-not-print";
+
+/// The example's binary, `target/<profile>/examples/<name>`, built (or found fresh) with the
+/// same cargo and profile as this test: `cargo test --all-targets` builds examples only as
+/// test harnesses, not as the program a user runs.
+fn binary(name: &str) -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let exe = std::env::current_exe().expect("the test binary's path");
+            let profile_dir = exe
+                .parent()
+                .and_then(|deps| deps.parent())
+                .expect("target/<profile>/deps/<test>");
+            let profile = match profile_dir.file_name().and_then(|dir| dir.to_str()) {
+                Some("debug") | None => "dev",
+                Some(other) => other,
+            };
+            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+            let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+            let status = Command::new(cargo)
+                .args(["build", "--quiet", "--manifest-path", manifest])
+                .args(["--profile", profile, "--example", name])
+                .status()
+                .expect("cargo runs");
+            assert!(status.success(), "cargo build --example {name}: {status}");
+            let path = profile_dir.join("examples").join(name);
+            assert!(path.exists(), "{} was not built", path.display());
+            path
+        })
+        .clone()
+}
+
+fn command(name: &str, vars: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(binary(name));
+    command.env_clear().envs(vars.iter().copied());
+    command
+}
+
+/// The example exits with code 2 and prints exactly one line, on stderr, naming `variable`.
+pub fn assert_refuses(name: &str, vars: &[(&str, &str)], variable: &str) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command(name, vars).output().expect("the example runs");
+    let stderr = String::from_utf8_lossy(&stderr);
+    assert_eq!(
+        status.code(),
+        Some(2),
+        "{vars:?}: {status}, stderr {stderr:?}"
+    );
+    assert!(
+        stdout.is_empty(),
+        "{vars:?}: stdout {:?}",
+        String::from_utf8_lossy(&stdout)
+    );
+    assert_eq!(stderr.lines().count(), 1, "{vars:?}: {stderr:?}");
+    assert!(stderr.contains(variable), "{vars:?}: {stderr:?}");
+    assert!(!stderr.contains(TOKEN), "{vars:?}: the token was printed");
+}
+
+/// Kills the child if the test fails before it stopped.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the example on an ephemeral port, checks its one listening line, sends a signed and
+/// a forged request, then stops it with SIGTERM and expects a clean exit.
+pub fn assert_serves(name: &str) {
+    let mut child = command(
+        name,
+        &[("QISCUS_WEBHOOK_TOKEN", TOKEN), ("BIND", "127.0.0.1:0")],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("the example starts");
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut stderr = child.stderr.take().expect("piped stderr");
+    let child = Running(child);
+
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("a listening line");
+    let addr = line
+        .trim_end()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("not a listening line: {line:?}"))
+        .to_owned();
+
+    let signed = SignedRequest::new(TOKEN, fixtures::MULTICHANNEL_BOT_2025);
+    let (status, body) = post(&addr, "/events", &signed);
+    assert_eq!(
+        (status, body.as_str()),
+        (200, r#"{"type":"post_comment_mobile"}"#)
+    );
+    let (status, body) = post(&addr, "/webhook", &signed.clone().tampered());
+    assert_eq!(
+        (status, body.as_str()),
+        (401, r#"{"error":"signature_mismatch"}"#)
+    );
+
+    let pid = child.0.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let mut child = child;
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.0.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no exit 10 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "exit after SIGTERM: {status}");
+
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).expect("stdout");
+    let mut errors = String::new();
+    stderr.read_to_string(&mut errors).expect("stderr");
+    assert!(rest.is_empty(), "more than one line on stdout: {rest:?}");
+    assert!(
+        !errors.contains(TOKEN) && !line.contains(TOKEN),
+        "the token was printed"
+    );
+}
+
+/// A minimal HTTP/1.1 POST; returns the status and the body.
+fn post(addr: &str, path: &str, signed: &SignedRequest) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    let mut request = format!("POST {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n");
+    for (name, value) in signed.headers() {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str(&format!("content-length: {}\r\n\r\n", signed.body().len()));
+    stream.write_all(request.as_bytes()).expect("write");
+    stream.write_all(signed.body()).expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("a response");
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status");
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .expect("a body");
+    (status, body)
+}
