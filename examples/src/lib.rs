@@ -236,3 +236,9 @@ mod tests {
         }
     }
 }
+
+/// The workspace README's snippets, compiled and run as doctests (with this package's
+/// dev-dependencies: every framework), so the front page cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct WorkspaceReadme;
