@@ -1,0 +1,21 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod body;
+mod config;
+mod filter;
+mod recover;
+mod rejection;
+mod verified;
+
+pub use config::WebhookConfig;
+pub use filter::{verified_body, verified_json};
+pub use recover::recover;
+pub use rejection::{WebhookRejection, error_reply};
+pub use verified::{VerifiedBody, VerifiedJson};
+
+/// The core crate, for everything this one does not re-export (typed events need its `events`
+/// feature).
+pub use qiscus_webhook;
+pub use qiscus_webhook::{Error, Token, Verified, Verifier};
