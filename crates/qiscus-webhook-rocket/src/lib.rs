@@ -1,0 +1,23 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod body;
+mod catcher;
+mod guard;
+mod limit;
+mod outcome;
+mod rejection;
+mod stage;
+
+pub use catcher::catchers;
+pub use guard::{VerifiedBody, VerifiedJson};
+pub use limit::LIMIT_NAME;
+pub use outcome::verification;
+pub use rejection::WebhookRejection;
+pub use stage::stage;
+
+/// The core crate, for everything this one does not re-export (typed events need its `events`
+/// feature).
+pub use qiscus_webhook;
+pub use qiscus_webhook::{Error, Token, Verified, Verifier};

@@ -1,0 +1,115 @@
+//! The conformance table in process (`rocket::local::asynchronous::Client`), through every way
+//! the adapter is set up: `stage`, the catchers registered by hand, and the guards' `Result`
+//! with the rejection as the handler's responder; and without a verifier.
+//!
+//! The local client hands Rocket the body whole, from memory: a `Chunked` case is sent without
+//! `Content-Length` (the limit is then enforced on the counted bytes alone), and an
+//! `Interrupted` case cannot be expressed (no body stream can fail). Its header values are
+//! `&str`, so a non-UTF-8 value cannot be expressed either. tests/socket.rs sends the streamed
+//! cases over a real socket, chunked, and shows what Rocket does with a non-UTF-8 value.
+
+mod common;
+
+use qiscus_webhook_testkit::conformance::{
+    self, Case, Reply, Transfer, assert_conformance, unconfigured_cases,
+};
+use rocket::http::Header;
+use rocket::local::asynchronous::Client;
+use rocket::{Build, Rocket};
+
+/// Whether the local client can send the case as it is.
+fn in_process(case: &Case) -> bool {
+    case.transfer != Transfer::Interrupted && utf8_headers(case)
+}
+
+fn utf8_headers(case: &Case) -> bool {
+    case.headers.iter().all(|(name, value)| {
+        std::str::from_utf8(name).is_ok() && std::str::from_utf8(value).is_ok()
+    })
+}
+
+async fn send(client: &Client, case: &Case) -> Reply {
+    let mut request = client.post(case.path());
+    for (name, value) in &case.headers {
+        let name = String::from_utf8(name.clone()).expect("in_process: UTF-8 names");
+        let value = String::from_utf8(value.clone()).expect("in_process: UTF-8 values");
+        request = request.header(Header::new(name, value));
+    }
+    if let Some(len) = case.content_length() {
+        request = request.header(Header::new("content-length", len.to_string()));
+    }
+    let response = request.body(&case.body).dispatch().await;
+    let status = response.status().code;
+    let content_type = response.headers().get_one("content-type").map(String::from);
+    let body = response.into_bytes().await.unwrap_or_default();
+    Reply {
+        status,
+        content_type,
+        body,
+    }
+}
+
+async fn run(rocket: Rocket<Build>, cases: Vec<Case>) {
+    let client = Client::untracked(rocket).await.expect("a valid rocket");
+    let cases = cases.into_iter().filter(in_process);
+    assert_conformance(cases, async |case| send(&client, case).await).await;
+}
+
+#[rocket::async_test]
+async fn stage() {
+    run(
+        common::with_stage(conformance::verifier()),
+        conformance::cases(),
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn catchers_registered_by_hand() {
+    run(
+        common::with_catchers(Some(conformance::verifier())),
+        conformance::cases(),
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn rejection_as_the_handlers_responder() {
+    run(
+        common::with_responder(Some(conformance::verifier())),
+        conformance::cases(),
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn without_a_verifier_the_catchers_answer_500() {
+    run(common::with_catchers(None), unconfigured_cases()).await;
+}
+
+#[rocket::async_test]
+async fn without_a_verifier_the_responder_answers_500() {
+    run(common::with_responder(None), unconfigured_cases()).await;
+}
+
+/// What this file leaves out runs in tests/socket.rs: every `Interrupted` case, and the one
+/// case with a non-UTF-8 header value (see its own test there).
+#[test]
+fn only_interrupted_bodies_and_non_utf8_values_are_left_to_the_socket() {
+    let left: Vec<&str> = conformance::cases()
+        .iter()
+        .chain(&unconfigured_cases())
+        .filter(|case| !in_process(case))
+        .map(|case| case.name)
+        .collect();
+    assert_eq!(
+        left,
+        [
+            "webhook/non_ascii_byte",
+            "webhook/body_unreadable",
+            "webhook/missing_signature_before_body",
+            "webhook/unreadable_before_comparison",
+            "events/body_unreadable",
+        ]
+    );
+}
