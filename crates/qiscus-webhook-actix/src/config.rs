@@ -1,0 +1,142 @@
+//! [`WebhookConfig`]: the verifier and an optional error handler, found in `app_data`.
+
+use std::fmt;
+use std::sync::Arc;
+
+use actix_web::{HttpRequest, web};
+use qiscus_webhook::{Error, Verifier};
+
+use crate::WebhookError;
+
+/// Turns a refusal into the error actix-web answers with.
+type ErrorHandler = Arc<dyn Fn(WebhookError, &HttpRequest) -> actix_web::Error + Send + Sync>;
+
+/// The configuration of [`VerifiedBody`](crate::VerifiedBody),
+/// [`VerifiedJson`](crate::VerifiedJson) and
+/// [`VerifyQiscus::from_app_data`](crate::VerifyQiscus::from_app_data): the [`Verifier`], and
+/// optionally an [error handler](WebhookConfig::error_handler), as actix-web's own
+/// `JsonConfig`.
+///
+/// Register it with `app_data` on the `App`, a `Scope` or a `Resource`. Per request, the
+/// first of these found is used (each one looked up from the resource outwards):
+///
+/// 1. a `WebhookConfig`: `.app_data(WebhookConfig::new(verifier))`;
+/// 2. a `web::Data<WebhookConfig>`;
+/// 3. a bare [`Verifier`]: `.app_data(verifier)` (no error handler);
+/// 4. a `web::Data<Verifier>`.
+///
+/// With none, requests are refused with `500 webhook_not_configured`: a programming error.
+///
+/// ```
+/// use actix_web::{App, HttpResponse, error, web};
+/// use qiscus_webhook_actix::{Token, VerifiedBody, Verifier, WebhookConfig};
+///
+/// async fn webhook(VerifiedBody(body, _): VerifiedBody) -> String {
+///     format!("{} bytes", body.len())
+/// }
+///
+/// let verifier = Verifier::new(Token::new("signature token")?);
+/// let config = WebhookConfig::new(verifier)
+///     // Answer every signature problem with a bare 404 (reveals less to probes).
+///     .error_handler(|refused, _request| {
+///         if refused.error().is_unauthorized() {
+///             error::InternalError::from_response(refused, HttpResponse::NotFound().finish())
+///                 .into()
+///         } else {
+///             refused.into()
+///         }
+///     });
+/// let app = App::new()
+///     .app_data(config)
+///     .route("/webhook", web::post().to(webhook));
+/// # Ok::<(), qiscus_webhook_actix::qiscus_webhook::TokenError>(())
+/// ```
+#[derive(Clone)]
+pub struct WebhookConfig {
+    verifier: Verifier,
+    error_handler: Option<ErrorHandler>,
+}
+
+impl WebhookConfig {
+    /// A configuration verifying with `verifier`, answering refusals with [`WebhookError`]'s
+    /// own response.
+    #[must_use]
+    pub fn new(verifier: Verifier) -> Self {
+        Self {
+            verifier,
+            error_handler: None,
+        }
+    }
+
+    /// Answers refusals with the error `handler` returns instead: it gets the
+    /// [`WebhookError`] (see [`WebhookError::error`]) and the request, as `JsonConfig`'s
+    /// error handler does. Not called for `webhook_not_configured`, which has no
+    /// configuration to call it from.
+    #[must_use]
+    pub fn error_handler<F>(mut self, handler: F) -> Self
+    where
+        F: Fn(WebhookError, &HttpRequest) -> actix_web::Error + Send + Sync + 'static,
+    {
+        self.error_handler = Some(Arc::new(handler));
+        self
+    }
+
+    /// The verifier.
+    #[must_use]
+    pub fn verifier(&self) -> &Verifier {
+        &self.verifier
+    }
+
+    /// The configuration in the request's `app_data`, by the lookup order above.
+    pub(crate) fn from_request(request: &HttpRequest) -> Option<Self> {
+        match find::<Self>(request) {
+            Some(config) => Some(config.clone()),
+            None => find::<Verifier>(request).map(|verifier| Self::new(verifier.clone())),
+        }
+    }
+
+    /// The configuration in the request's `app_data`, else the `webhook_not_configured` error.
+    pub(crate) fn require(request: &HttpRequest) -> Result<Self, actix_web::Error> {
+        Self::from_request(request).ok_or_else(|| WebhookError::from(Error::NotConfigured).into())
+    }
+
+    /// The error to answer `refused` with: the handler's, else `refused` itself.
+    pub(crate) fn reject(
+        &self,
+        refused: impl Into<WebhookError>,
+        request: &HttpRequest,
+    ) -> actix_web::Error {
+        let refused = refused.into();
+        match &self.error_handler {
+            Some(handler) => handler(refused, request),
+            None => refused.into(),
+        }
+    }
+}
+
+/// A `T` in the request's `app_data`, else a `web::Data<T>`, as actix-web's own extractors look
+/// up their configuration.
+fn find<T: 'static>(request: &HttpRequest) -> Option<&T> {
+    request
+        .app_data::<T>()
+        .or_else(|| request.app_data::<web::Data<T>>().map(web::Data::get_ref))
+}
+
+impl From<Verifier> for WebhookConfig {
+    fn from(verifier: Verifier) -> Self {
+        Self::new(verifier)
+    }
+}
+
+impl fmt::Debug for WebhookConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let error_handler = self
+            .error_handler
+            .as_ref()
+            .map(|_| "Fn(WebhookError, &HttpRequest)");
+        f.debug_struct("WebhookConfig")
+            .field("verifier", &self.verifier)
+            .field("error_handler", &error_handler)
+            .finish()
+    }
+}
