@@ -1,0 +1,63 @@
+//! A Qiscus webhook receiver with actix-web.
+//!
+//! ```sh
+//! QISCUS_WEBHOOK_TOKEN=<signature token from the dashboard> \
+//!     cargo run -p qiscus-webhook-examples --example actix
+//! ```
+//!
+//! Optional: `QISCUS_WEBHOOK_PREVIOUS_TOKEN` (still accepted while rotating),
+//! `QISCUS_WEBHOOK_BODY_LIMIT` (bytes, default 1 MiB), `BIND` (default `127.0.0.1:3000`).
+//!
+//! - `POST /webhook`: `{"bytes": <length>, "sha256": "<hex>"}` of the verified raw body;
+//! - `POST /events`: `{"type": "<event type>"}` of the verified, parsed event;
+//! - refusals: `{"error": "<code>"}` with 401, 413, 400 (see qiscus-webhook-actix).
+
+use actix_web::{App, HttpResponse, HttpServer, web};
+use qiscus_webhook::events::Event;
+use qiscus_webhook_actix::{VerifiedBody, VerifiedJson, Verifier, WebhookConfig};
+use qiscus_webhook_examples::{Config, event_reply, print_listening, receipt, shutdown_signal};
+
+/// The exact bytes Qiscus signed, only once the signature matched.
+async fn webhook(VerifiedBody(body, _): VerifiedBody) -> HttpResponse {
+    HttpResponse::Ok().json(receipt(&body))
+}
+
+/// The event, parsed only once the signature matched (else 400 `invalid_payload`).
+async fn events(VerifiedJson(event, _): VerifiedJson<Event>) -> HttpResponse {
+    HttpResponse::Ok().json(event_reply(&event))
+}
+
+/// The receiver's routes and configuration, for `App::configure` (`pub(crate)`:
+/// tests/actix.rs runs the conformance table against them).
+pub(crate) fn app(verifier: Verifier) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |config| {
+        config
+            .app_data(WebhookConfig::new(verifier))
+            .route("/webhook", web::post().to(webhook))
+            .route("/events", web::post().to(events));
+    }
+}
+
+#[actix_web::main]
+async fn main() {
+    let config = Config::from_env_or_exit();
+    let verifier = config.verifier;
+    // No logger is installed: actix-web prints nothing, so the listening line is the only one.
+    let server = HttpServer::new(move || App::new().configure(app(verifier.clone())))
+        .shutdown_signal(shutdown_signal())
+        .bind(config.bind);
+    let server = match server {
+        Ok(server) => server,
+        Err(error) => {
+            eprintln!("error: cannot listen on {}: {error}", config.bind);
+            std::process::exit(1);
+        }
+    };
+    if let Some(addr) = server.addrs().first() {
+        print_listening(*addr);
+    }
+    if let Err(error) = server.run().await {
+        eprintln!("error: {error}");
+        std::process::exit(1);
+    }
+}

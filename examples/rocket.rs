@@ -1,0 +1,91 @@
+//! A Qiscus webhook receiver with Rocket.
+//!
+//! ```sh
+//! QISCUS_WEBHOOK_TOKEN=<signature token from the dashboard> \
+//!     cargo run -p qiscus-webhook-examples --example rocket
+//! ```
+//!
+//! Optional: `QISCUS_WEBHOOK_PREVIOUS_TOKEN` (still accepted while rotating),
+//! `QISCUS_WEBHOOK_BODY_LIMIT` (bytes, default 1 MiB), `BIND` (default `127.0.0.1:3000`).
+//! `BIND` wins over Rocket's own `address` and `port` (Rocket.toml, `ROCKET_*`); Rocket's
+//! logging is off, so the one line on stdout is `listening on http://ADDR`.
+//!
+//! - `POST /webhook`: `{"bytes": <length>, "sha256": "<hex>"}` of the verified raw body;
+//! - `POST /events`: `{"type": "<event type>"}` of the verified, parsed event;
+//! - refusals: `{"error": "<code>"}` with 401, 413, 400 (see qiscus-webhook-rocket).
+
+use std::net::SocketAddr;
+
+use qiscus_webhook::events::Event;
+use qiscus_webhook_examples::{Config, event_reply, print_listening, receipt};
+use qiscus_webhook_rocket::{VerifiedBody, VerifiedJson, Verifier};
+use rocket::config::{LogLevel, Shutdown};
+use rocket::error::ErrorKind;
+use rocket::fairing::AdHoc;
+use rocket::figment::Figment;
+use rocket::serde::json::{Json, Value};
+use rocket::{Build, Rocket, post, routes};
+
+/// The exact bytes Qiscus signed, only once the signature matched.
+#[post("/webhook", data = "<body>")]
+fn webhook(body: VerifiedBody) -> Json<Value> {
+    Json(receipt(&body))
+}
+
+/// The event, parsed only once the signature matched (else 400 `invalid_payload`).
+#[post("/events", data = "<event>")]
+fn events(event: VerifiedJson<Event>) -> Json<Value> {
+    Json(event_reply(&event))
+}
+
+/// The receiver, silent (`pub(crate)`: tests/rocket.rs runs the conformance table against it).
+/// `stage` manages the verifier and registers the catchers that answer refusals in JSON.
+pub(crate) fn app(verifier: Verifier) -> Rocket<Build> {
+    rocket::custom(quiet(rocket::Config::figment()))
+        .attach(qiscus_webhook_rocket::stage(verifier))
+        .mount("/", routes![webhook, events])
+}
+
+/// No log output: Rocket logs to stdout, where only the listening line may appear.
+fn quiet(figment: Figment) -> Figment {
+    figment
+        .merge(("log_level", LogLevel::Off))
+        .merge(("cli_colors", false))
+}
+
+/// Rocket's configuration (Rocket.toml, `ROCKET_*`), then `bind` as its address and port, and
+/// a graceful shutdown on Ctrl-C and SIGTERM (Rocket's defaults, made explicit so that a
+/// configuration file cannot turn them off).
+fn figment(bind: SocketAddr) -> Figment {
+    let shutdown = Shutdown {
+        ctrlc: true,
+        #[cfg(unix)]
+        signals: [rocket::config::Sig::Term].into_iter().collect(),
+        ..Shutdown::default()
+    };
+    quiet(rocket::Config::figment())
+        .merge(("address", bind.ip()))
+        .merge(("port", bind.port()))
+        .merge(("shutdown", shutdown))
+}
+
+#[rocket::main]
+async fn main() {
+    let config = Config::from_env_or_exit();
+    let rocket = app(config.verifier.clone())
+        .configure(figment(config.bind))
+        // At liftoff the configuration holds the port actually bound (`BIND` may say port 0).
+        .attach(AdHoc::on_liftoff("listening line", |rocket| {
+            Box::pin(async move {
+                let config = rocket.config();
+                print_listening(SocketAddr::new(config.address, config.port));
+            })
+        }));
+    if let Err(error) = rocket.launch().await {
+        match error.kind() {
+            ErrorKind::Bind(why) => eprintln!("error: cannot listen on {}: {why}", config.bind),
+            _ => eprintln!("error: {error}"),
+        }
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,109 @@
+//! The actix-web receiver example: the conformance table against its app, and the process
+//! itself (configuration errors, listening line, a signed request, graceful SIGTERM).
+
+#[allow(
+    dead_code,
+    reason = "the example's `main` is exercised through its binary below"
+)]
+#[path = "../actix.rs"]
+mod example;
+
+mod process;
+
+use std::io;
+use std::pin::Pin;
+
+use actix_web::App;
+use actix_web::dev::Payload;
+use actix_web::error::PayloadError;
+use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
+use actix_web::web::Bytes;
+// Not `test`: that name would shadow the `#[test]` attribute of the process tests below.
+use actix_web::test as actix_test;
+use futures_util::{Stream, stream};
+use qiscus_webhook_testkit::conformance::{self, Case, Reply, Transfer, assert_conformance};
+
+/// The case as an actix-web test request (as in qiscus-webhook-actix's tests/conformance.rs):
+/// the body whole with its `Content-Length` (or the declared one), or a payload stream to put
+/// in instead, without `Content-Length`, failing at the end for an interrupted body.
+fn request(case: &Case) -> (actix_test::TestRequest, Option<Payload>) {
+    let mut builder = actix_test::TestRequest::post().uri(case.path());
+    for (name, value) in &case.headers {
+        let name = HeaderName::from_bytes(name).expect("the table's header names are valid");
+        let value = HeaderValue::from_bytes(value).expect("the table's header values are valid");
+        builder = builder.append_header((name, value));
+    }
+    let mut chunks: Vec<Result<Bytes, PayloadError>> = match case.transfer {
+        Transfer::ContentLength => return (builder.set_payload(case.body.clone()), None),
+        Transfer::DeclaredLength(declared) => {
+            let builder = builder
+                .set_payload(case.body.clone())
+                .insert_header((CONTENT_LENGTH, declared));
+            return (builder, None);
+        }
+        Transfer::Chunked | Transfer::Interrupted => case
+            .chunks()
+            .map(|chunk| Ok(Bytes::copy_from_slice(chunk)))
+            .collect(),
+    };
+    if case.transfer == Transfer::Interrupted {
+        let hang_up = io::Error::new(io::ErrorKind::ConnectionAborted, "client hung up");
+        chunks.push(Err(PayloadError::Incomplete(Some(hang_up))));
+    }
+    let stream: Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>> =
+        Box::pin(stream::iter(chunks));
+    (builder, Some(Payload::from(stream)))
+}
+
+#[actix_web::test]
+async fn the_app_passes_the_conformance_table() {
+    let app =
+        actix_test::init_service(App::new().configure(example::app(conformance::verifier()))).await;
+    assert_conformance(conformance::cases(), async |case| {
+        let (builder, payload) = request(case);
+        let mut request = builder.to_request();
+        if let Some(payload) = payload {
+            request = request.replace_payload(payload).0;
+        }
+        let response = actix_test::call_service(&app, request).await;
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .map(String::from);
+        let body = actix_test::read_body(response).await.to_vec();
+        Reply {
+            status,
+            content_type,
+            body,
+        }
+    })
+    .await;
+}
+
+#[test]
+fn without_a_token_it_exits_2_with_one_line() {
+    process::assert_refuses("actix", &[], "QISCUS_WEBHOOK_TOKEN");
+    process::assert_refuses(
+        "actix",
+        &[("QISCUS_WEBHOOK_TOKEN", "")],
+        "QISCUS_WEBHOOK_TOKEN",
+    );
+}
+
+#[test]
+fn bad_values_exit_2_with_one_line() {
+    let token = ("QISCUS_WEBHOOK_TOKEN", process::TOKEN);
+    process::assert_refuses(
+        "actix",
+        &[token, ("QISCUS_WEBHOOK_BODY_LIMIT", "1MB")],
+        "QISCUS_WEBHOOK_BODY_LIMIT",
+    );
+    process::assert_refuses("actix", &[token, ("BIND", "localhost:3000")], "BIND");
+}
+
+#[test]
+fn it_listens_verifies_and_stops_on_sigterm() {
+    process::assert_serves("actix");
+}

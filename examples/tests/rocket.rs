@@ -1,0 +1,105 @@
+//! The rocket receiver example: the conformance table against its Rocket (in process, and over
+//! a socket, where bodies really stream), and the process itself (configuration
+//! errors, listening line, a signed request, graceful SIGTERM).
+
+#[allow(
+    dead_code,
+    reason = "the example's `main` is exercised through its binary below"
+)]
+#[path = "../rocket.rs"]
+mod example;
+
+mod process;
+
+// The socket server and raw HTTP/1.1 client of qiscus-webhook-rocket's own tests.
+#[path = "../../crates/qiscus-webhook-rocket/tests/wire/mod.rs"]
+mod wire;
+
+use qiscus_webhook_testkit::conformance::{self, Case, Reply, Transfer, assert_conformance};
+use rocket::http::Header;
+use rocket::local::asynchronous::Client;
+
+/// The header fields as Rocket headers, if the local client can send them (its values are
+/// `&str`; the one non-UTF-8 case is in qiscus-webhook-rocket's tests/socket.rs).
+fn rocket_headers(case: &Case) -> Option<Vec<Header<'static>>> {
+    case.headers
+        .iter()
+        .map(|(name, value)| {
+            let name = String::from_utf8(name.clone()).ok()?;
+            let value = String::from_utf8(value.clone()).ok()?;
+            Some(Header::new(name, value))
+        })
+        .collect()
+}
+
+/// What the local client can send: the body whole, from memory (a `Chunked` case goes without
+/// `Content-Length`), never a body that fails mid-way.
+fn in_process(case: &Case) -> bool {
+    case.transfer != Transfer::Interrupted && rocket_headers(case).is_some()
+}
+
+#[rocket::async_test]
+async fn the_rocket_passes_the_conformance_table_in_process() {
+    let client = Client::untracked(example::app(conformance::verifier()))
+        .await
+        .expect("a valid rocket");
+    let cases = conformance::cases().into_iter().filter(in_process);
+    assert_conformance(cases, async |case| {
+        let mut request = client.post(case.path()).body(&case.body);
+        for header in rocket_headers(case).expect("in_process: UTF-8 headers") {
+            request = request.header(header);
+        }
+        if let Some(len) = case.content_length() {
+            request = request.header(Header::new("content-length", len.to_string()));
+        }
+        let response = request.dispatch().await;
+        let status = response.status().code;
+        let content_type = response.headers().get_one("content-type").map(String::from);
+        let body = response.into_bytes().await.unwrap_or_default();
+        Reply {
+            status,
+            content_type,
+            body,
+        }
+    })
+    .await;
+}
+
+/// Over a socket: the bodies that really stream in (chunked, or cut short by a client hanging
+/// up), and every other case a socket can carry (not a lying `Content-Length`).
+#[rocket::async_test]
+async fn the_rocket_passes_the_conformance_table_over_a_socket() {
+    let server = wire::Server::start(example::app(conformance::verifier())).await;
+    let addr = server.addr;
+    let cases = conformance::cases()
+        .into_iter()
+        .filter(|case| wire::over_socket(case) && rocket_headers(case).is_some());
+    assert_conformance(cases, async |case| wire::send(addr, case).await).await;
+    server.stop().await;
+}
+
+#[test]
+fn without_a_token_it_exits_2_with_one_line() {
+    process::assert_refuses("rocket", &[], "QISCUS_WEBHOOK_TOKEN");
+    process::assert_refuses(
+        "rocket",
+        &[("QISCUS_WEBHOOK_TOKEN", "")],
+        "QISCUS_WEBHOOK_TOKEN",
+    );
+}
+
+#[test]
+fn bad_values_exit_2_with_one_line() {
+    let token = ("QISCUS_WEBHOOK_TOKEN", process::TOKEN);
+    process::assert_refuses(
+        "rocket",
+        &[token, ("QISCUS_WEBHOOK_BODY_LIMIT", "1MB")],
+        "QISCUS_WEBHOOK_BODY_LIMIT",
+    );
+    process::assert_refuses("rocket", &[token, ("BIND", "localhost:3000")], "BIND");
+}
+
+#[test]
+fn it_listens_verifies_and_stops_on_sigterm() {
+    process::assert_serves("rocket");
+}

@@ -1,0 +1,59 @@
+//! A Qiscus webhook receiver with warp.
+//!
+//! ```sh
+//! QISCUS_WEBHOOK_TOKEN=<signature token from the dashboard> \
+//!     cargo run -p qiscus-webhook-examples --example warp
+//! ```
+//!
+//! Optional: `QISCUS_WEBHOOK_PREVIOUS_TOKEN` (still accepted while rotating),
+//! `QISCUS_WEBHOOK_BODY_LIMIT` (bytes, default 1 MiB), `BIND` (default `127.0.0.1:3000`).
+//!
+//! - `POST /webhook`: `{"bytes": <length>, "sha256": "<hex>"}` of the verified raw body;
+//! - `POST /events`: `{"type": "<event type>"}` of the verified, parsed event;
+//! - refusals: `{"error": "<code>"}` with 401, 413, 400 (see qiscus-webhook-warp).
+
+use qiscus_webhook::events::Event;
+use qiscus_webhook_examples::{Config, event_reply, print_listening, receipt, shutdown_signal};
+use qiscus_webhook_warp::{VerifiedBody, VerifiedJson, Verifier, verified_body, verified_json};
+use warp::{Filter, Rejection, Reply};
+
+/// The receiver (`pub(crate)`: tests/warp.rs runs the conformance table against it).
+pub(crate) fn routes(
+    verifier: Verifier,
+) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+    // The exact bytes Qiscus signed, only once the signature matched.
+    let webhook = warp::path!("webhook")
+        .and(warp::post())
+        .and(verified_body(verifier.clone()))
+        .map(|VerifiedBody(body, _)| warp::reply::json(&receipt(&body)));
+    // The event, parsed only once the signature matched (else 400 `invalid_payload`).
+    let events = warp::path!("events")
+        .and(warp::post())
+        .and(verified_json::<Event>(verifier))
+        .map(|VerifiedJson(event, _): VerifiedJson<Event>| warp::reply::json(&event_reply(&event)));
+    // Refusals as `{"error": "<code>"}` with their status; anything else is warp's (404, 405).
+    webhook.or(events).recover(qiscus_webhook_warp::recover)
+}
+
+#[tokio::main]
+async fn main() {
+    let config = Config::from_env_or_exit();
+    // Bound here rather than by `warp::serve(..).run(addr)`, which panics when it cannot bind
+    // and does not tell which port `BIND=127.0.0.1:0` got.
+    let listener = match tokio::net::TcpListener::bind(config.bind).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!("error: cannot listen on {}: {error}", config.bind);
+            std::process::exit(1);
+        }
+    };
+    if let Ok(addr) = listener.local_addr() {
+        print_listening(addr);
+    }
+    // warp logs through `log`/`tracing`: no logger is installed, so it prints nothing.
+    warp::serve(routes(config.verifier))
+        .incoming(listener)
+        .graceful(shutdown_signal())
+        .run()
+        .await;
+}
