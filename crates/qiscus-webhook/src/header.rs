@@ -40,3 +40,27 @@ where
     }
     Ok(Signature::parse(first)?)
 }
+
+/// Reads a `Content-Length` header value (as raw bytes): a decimal number of bytes, optional
+/// spaces or tabs around; anything else is `None`.
+///
+/// For [`Verifier::begin_request`](crate::Verifier::begin_request)'s early reject only: HTTP
+/// servers refuse an unparsable `Content-Length` before a handler runs, and the limit is
+/// enforced on the counted bytes either way.
+///
+/// ```
+/// use qiscus_webhook::content_length_from_header;
+///
+/// assert_eq!(content_length_from_header(b"42"), Some(42));
+/// assert_eq!(content_length_from_header(b" 18446744073709551615 "), Some(u64::MAX));
+/// assert_eq!(content_length_from_header(b"-1"), None);
+/// assert_eq!(content_length_from_header(b"1, 1"), None);
+/// ```
+#[must_use]
+pub fn content_length_from_header(value: &[u8]) -> Option<u64> {
+    let digits = value.trim_ascii();
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    core::str::from_utf8(digits).ok()?.parse().ok()
+}

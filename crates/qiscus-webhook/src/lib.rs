@@ -16,16 +16,20 @@ mod token;
 mod verification;
 mod verifier;
 
+#[cfg(feature = "bytes")]
+mod collect;
 #[cfg(feature = "std")]
 mod env;
 
 #[cfg(feature = "events")]
 pub mod events;
 
+#[cfg(feature = "bytes")]
+pub use collect::CollectingVerification;
 #[cfg(feature = "std")]
 pub use env::{BODY_LIMIT_VAR, EnvError, PREVIOUS_TOKEN_VAR, TOKEN_VAR};
 pub use error::Error;
-pub use header::{SIGNATURE_HEADER, signature_from_header_values};
+pub use header::{SIGNATURE_HEADER, content_length_from_header, signature_from_header_values};
 pub use request::RequestVerification;
 pub use signature::{SIGNATURE_LEN, Signature, SignatureError};
 pub use token::{Token, TokenError};
