@@ -1,7 +1,7 @@
 //! Streaming a request's `Data` into the core's verification: the one path both data guards
 //! take.
 
-use qiscus_webhook::{Error, SIGNATURE_HEADER, Verified, Verifier};
+use qiscus_webhook::{Error, SIGNATURE_HEADER, Verified, Verifier, content_length_from_header};
 use rocket::Request;
 use rocket::data::{ByteUnit, Data};
 use tokio::io::AsyncReadExt;
@@ -59,29 +59,10 @@ pub(crate) async fn verify(
     Ok((body, verified))
 }
 
-/// The declared `Content-Length`, if there is one that parses.
+/// The declared `Content-Length`, if there is one that parses (the core's reading of it).
 ///
 /// Only an early reject: a value that does not parse is ignored (hyper refuses such requests
 /// before they reach Rocket), and the limit is enforced on the bytes counted either way.
 fn content_length(request: &Request<'_>) -> Option<u64> {
-    parse_length(request.headers().get_one("content-length")?)
-}
-
-fn parse_length(value: &str) -> Option<u64> {
-    value.trim().parse().ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn content_length_parses_or_is_ignored() {
-        assert_eq!(parse_length("42"), Some(42));
-        assert_eq!(parse_length(" 42 "), Some(42));
-        assert_eq!(parse_length("18446744073709551615"), Some(u64::MAX));
-        for ignored in ["", "-1", "1, 1", "0x10", "18446744073709551616"] {
-            assert_eq!(parse_length(ignored), None, "{ignored:?}");
-        }
-    }
+    content_length_from_header(request.headers().get_one("content-length")?.as_bytes())
 }
