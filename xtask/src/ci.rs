@@ -26,6 +26,10 @@ fn steps() -> Vec<Step> {
     vec![
         cargo("format", &["fmt", "--all", "--check"]),
         cargo(
+            "format (fuzz/)",
+            &["fmt", "--manifest-path", "fuzz/Cargo.toml", "--check"],
+        ),
+        cargo(
             "clippy (all targets, all features, -D warnings)",
             &[
                 "clippy",
@@ -46,7 +50,19 @@ fn steps() -> Vec<Step> {
             &["build", "-p", "qiscus-webhook", "--no-default-features"],
         ),
         rustdoc,
-        cargo("doctests", &["test", "--workspace", "--all-features", "--doc"]),
+        cargo(
+            "doctests",
+            &["test", "--workspace", "--all-features", "--doc"],
+        ),
+        cargo(
+            "demo (the four receivers over real sockets)",
+            &["xtask", "demo"],
+        ),
+        // Last: the slowest, and the only one that needs nightly and cargo-fuzz.
+        cargo(
+            "fuzz smoke (every target, 20 s each)",
+            &["xtask", "fuzz", "--time", "20"],
+        ),
     ]
 }
 
@@ -58,13 +74,21 @@ pub fn run() -> Result<(), String> {
     for (n, step) in steps.into_iter().enumerate() {
         println!("xtask ci [{}/{total}] {} ...", n + 1, step.name);
         match step::run(step.command) {
-            Ok(took) => println!("xtask ci [{}/{total}] {}: ok in {}", n + 1, step.name, step::seconds(took)),
+            Ok(took) => println!(
+                "xtask ci [{}/{total}] {}: ok in {}",
+                n + 1,
+                step.name,
+                step::seconds(took)
+            ),
             Err(error) => {
                 println!("xtask ci [{}/{total}] {}: FAILED", n + 1, step.name);
                 return Err(error);
             }
         }
     }
-    println!("xtask ci: all {total} steps passed in {}", step::seconds(started.elapsed()));
+    println!(
+        "xtask ci: all {total} steps passed in {}",
+        step::seconds(started.elapsed())
+    );
     Ok(())
 }
