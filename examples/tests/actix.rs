@@ -82,28 +82,4 @@ async fn the_app_passes_the_conformance_table() {
     .await;
 }
 
-#[test]
-fn without_a_token_it_exits_2_with_one_line() {
-    process::assert_refuses("actix", &[], "QISCUS_WEBHOOK_TOKEN");
-    process::assert_refuses(
-        "actix",
-        &[("QISCUS_WEBHOOK_TOKEN", "")],
-        "QISCUS_WEBHOOK_TOKEN",
-    );
-}
-
-#[test]
-fn bad_values_exit_2_with_one_line() {
-    let token = ("QISCUS_WEBHOOK_TOKEN", process::TOKEN);
-    process::assert_refuses(
-        "actix",
-        &[token, ("QISCUS_WEBHOOK_BODY_LIMIT", "1MB")],
-        "QISCUS_WEBHOOK_BODY_LIMIT",
-    );
-    process::assert_refuses("actix", &[token, ("BIND", "localhost:3000")], "BIND");
-}
-
-#[test]
-fn it_listens_verifies_and_stops_on_sigterm() {
-    process::assert_serves("actix");
-}
+process::tests!("actix");

@@ -11,11 +11,12 @@ mod example;
 
 mod process;
 
-// The socket server and raw HTTP/1.1 client of qiscus-webhook-rocket's own tests.
-#[path = "../../crates/qiscus-webhook-rocket/tests/wire/mod.rs"]
-mod wire;
+// The socket server of qiscus-webhook-rocket's own tests.
+#[path = "../../crates/qiscus-webhook-rocket/tests/server/mod.rs"]
+mod server;
 
 use qiscus_webhook_testkit::conformance::{self, Case, Reply, Transfer, assert_conformance};
+use qiscus_webhook_testkit::wire;
 use rocket::http::Header;
 use rocket::local::asynchronous::Client;
 
@@ -69,37 +70,12 @@ async fn the_rocket_passes_the_conformance_table_in_process() {
 /// up), and every other case a socket can carry (not a lying `Content-Length`).
 #[rocket::async_test]
 async fn the_rocket_passes_the_conformance_table_over_a_socket() {
-    let server = wire::Server::start(example::app(conformance::verifier())).await;
-    let addr = server.addr;
+    let server = server::Server::start(example::app(conformance::verifier())).await;
     let cases = conformance::cases()
         .into_iter()
-        .filter(|case| wire::over_socket(case) && rocket_headers(case).is_some());
-    assert_conformance(cases, async |case| wire::send(addr, case).await).await;
+        .filter(|case| rocket_headers(case).is_some());
+    wire::assert_conformance(server.addr, cases).await;
     server.stop().await;
 }
 
-#[test]
-fn without_a_token_it_exits_2_with_one_line() {
-    process::assert_refuses("rocket", &[], "QISCUS_WEBHOOK_TOKEN");
-    process::assert_refuses(
-        "rocket",
-        &[("QISCUS_WEBHOOK_TOKEN", "")],
-        "QISCUS_WEBHOOK_TOKEN",
-    );
-}
-
-#[test]
-fn bad_values_exit_2_with_one_line() {
-    let token = ("QISCUS_WEBHOOK_TOKEN", process::TOKEN);
-    process::assert_refuses(
-        "rocket",
-        &[token, ("QISCUS_WEBHOOK_BODY_LIMIT", "1MB")],
-        "QISCUS_WEBHOOK_BODY_LIMIT",
-    );
-    process::assert_refuses("rocket", &[token, ("BIND", "localhost:3000")], "BIND");
-}
-
-#[test]
-fn it_listens_verifies_and_stops_on_sigterm() {
-    process::assert_serves("rocket");
-}
+process::tests!("rocket");

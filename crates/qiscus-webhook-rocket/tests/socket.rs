@@ -1,19 +1,19 @@
 //! The conformance table over a real socket (Rocket launched on 127.0.0.1, port 0, and shut
-//! down through `Shutdown`): chunked bodies, a client hanging up mid-body, raw header bytes.
+//! down through `Shutdown`; the test kit's hand-written HTTP/1.1 client,
+//! `qiscus_webhook_testkit::wire`): chunked bodies, a client hanging up mid-body, raw header
+//! bytes.
 //!
 //! Every case but those with a lying `Content-Length` (in process only, see
 //! tests/conformance.rs) and the one with a non-UTF-8 signature value, which Rocket 0.5 drops
 //! before any guard runs: its own test below pins what Rocket answers instead.
 
 mod common;
-mod wire;
+mod server;
 
-use qiscus_webhook_testkit::conformance::{
-    self, BODY_LIMIT, Case, Expect, Reply, Transfer, assert_conformance, unconfigured_cases,
-};
-use qiscus_webhook_testkit::raw_receipt;
+use qiscus_webhook_testkit::conformance::{self, Case, Expect, Reply, unconfigured_cases};
+use qiscus_webhook_testkit::{raw_receipt, wire};
 use rocket::{Build, Rocket};
-use wire::Server;
+use server::Server;
 
 fn utf8_headers(case: &Case) -> bool {
     case.headers
@@ -23,44 +23,15 @@ fn utf8_headers(case: &Case) -> bool {
 
 async fn run(rocket: Rocket<Build>, cases: Vec<Case>) {
     let server = Server::start(rocket).await;
-    let addr = server.addr;
-    let cases = cases
-        .into_iter()
-        .filter(|case| wire::over_socket(case) && utf8_headers(case));
-    assert_conformance(cases, async |case| wire::send(addr, case).await).await;
+    let cases = cases.into_iter().filter(utf8_headers);
+    wire::assert_conformance(server.addr, cases).await;
     server.stop().await;
-}
-
-fn case(name: &str) -> Case {
-    conformance::cases()
-        .into_iter()
-        .find(|case| case.name == name)
-        .expect("the case exists")
 }
 
 #[rocket::async_test]
 async fn chunked_body_over_the_limit_is_413_and_at_the_limit_is_200() {
     let server = Server::start(common::with_stage(conformance::verifier())).await;
-    let at_limit = case("webhook/at_limit_chunked");
-    let over_limit = case("webhook/over_limit_chunked");
-    assert_eq!(
-        (at_limit.body.len(), at_limit.transfer),
-        (BODY_LIMIT, Transfer::Chunked)
-    );
-    assert_eq!(
-        (over_limit.body.len(), over_limit.transfer),
-        (BODY_LIMIT + 1, Transfer::Chunked)
-    );
-
-    let reply = wire::send(server.addr, &at_limit).await;
-    assert_eq!(reply.status, 200);
-    let receipt: serde_json::Value = serde_json::from_slice(&reply.body).expect("JSON");
-    assert_eq!(receipt, raw_receipt(&at_limit.body));
-
-    let reply = wire::send(server.addr, &over_limit).await;
-    assert_eq!(reply.status, 413);
-    assert_eq!(reply.content_type.as_deref(), Some("application/json"));
-    assert_eq!(reply.body, br#"{"error":"body_too_large"}"#);
+    wire::assert_body_limit(server.addr).await;
     server.stop().await;
 }
 
@@ -100,7 +71,7 @@ async fn without_a_verifier_answers_500() {
 #[rocket::async_test]
 async fn a_non_utf8_signature_is_dropped_by_rocket_and_refused_as_missing() {
     let server = Server::start(common::with_stage(conformance::verifier())).await;
-    let non_ascii = case("webhook/non_ascii_byte");
+    let non_ascii = conformance::case("webhook/non_ascii_byte");
     assert!(!utf8_headers(&non_ascii));
     assert_eq!(
         non_ascii.expect,
@@ -121,7 +92,7 @@ async fn a_non_utf8_signature_is_dropped_by_rocket_and_refused_as_missing() {
 
     // Next to a valid signature, the dropped field goes unseen: the body is accepted on the
     // valid one (the other adapters refuse the duplicate). Only a matching signature passes.
-    let mut duplicate = case("webhook/valid_lowercase_hex");
+    let mut duplicate = conformance::case("webhook/valid_lowercase_hex");
     let (name, invalid) = non_ascii
         .headers
         .iter()
@@ -134,7 +105,7 @@ async fn a_non_utf8_signature_is_dropped_by_rocket_and_refused_as_missing() {
     let receipt: serde_json::Value = serde_json::from_slice(&reply.body).expect("JSON");
     assert_eq!(receipt, raw_receipt(&duplicate.body));
 
-    let mut forged = case("webhook/tampered_body");
+    let mut forged = conformance::case("webhook/tampered_body");
     forged.headers.push((name, invalid));
     let reply = wire::send(server.addr, &forged).await;
     assert_eq!(

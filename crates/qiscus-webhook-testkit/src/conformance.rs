@@ -482,6 +482,27 @@ pub fn unconfigured_cases() -> Vec<Case> {
     ]
 }
 
+/// The case of [`cases()`] or [`unconfigured_cases()`] named `name`.
+///
+/// # Panics
+///
+/// When no case has that name.
+///
+/// ```
+/// use qiscus_webhook_testkit::conformance::{self, BODY_LIMIT, Transfer};
+///
+/// let case = conformance::case("webhook/at_limit_chunked");
+/// assert_eq!((case.body.len(), case.transfer), (BODY_LIMIT, Transfer::Chunked));
+/// ```
+#[must_use]
+pub fn case(name: &str) -> Case {
+    cases()
+        .into_iter()
+        .chain(unconfigured_cases())
+        .find(|case| case.name == name)
+        .unwrap_or_else(|| panic!("no conformance case is named {name:?}"))
+}
+
 /// An app's answer to a case, as [`assert_conformance`] gets it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {

@@ -7,6 +7,7 @@ pub mod fixtures;
 mod reply;
 mod request;
 mod sign;
+pub mod wire;
 
 pub use reply::{event_reply, raw_receipt};
 pub use request::SignedRequest;

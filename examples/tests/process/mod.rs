@@ -1,14 +1,14 @@
 //! Running a receiver example's binary (built by `cargo test` next to the test binaries) the
 //! way a user does, for every framework's example.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader, Read};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use qiscus_webhook_testkit::{SignedRequest, fixtures};
+use qiscus_webhook_testkit::{SignedRequest, fixtures, wire};
 
 /// The token the examples are started with; it must never appear in their output.
 pub const TOKEN: &str = "example-secret-token-do-not-print";
@@ -100,19 +100,27 @@ pub fn assert_serves(name: &str) {
 
     let mut line = String::new();
     stdout.read_line(&mut line).expect("a listening line");
-    let addr = line
+    let addr: SocketAddr = line
         .trim_end()
         .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("not a listening line: {line:?}"))
-        .to_owned();
+        .and_then(|addr| addr.parse().ok())
+        .unwrap_or_else(|| panic!("not a listening line: {line:?}"));
 
     let signed = SignedRequest::new(TOKEN, fixtures::MULTICHANNEL_BOT_2025);
-    let (status, body) = post(&addr, "/events", &signed);
+    let post = |path: &str, request: &SignedRequest| {
+        let reply =
+            wire::post(addr, path, request).unwrap_or_else(|error| panic!("{path}: {error}"));
+        (
+            reply.status,
+            String::from_utf8_lossy(&reply.body).into_owned(),
+        )
+    };
+    let (status, body) = post("/events", &signed);
     assert_eq!(
         (status, body.as_str()),
         (200, r#"{"type":"post_comment_mobile"}"#)
     );
-    let (status, body) = post(&addr, "/webhook", &signed.clone().tampered());
+    let (status, body) = post("/webhook", &signed.clone().tampered());
     assert_eq!(
         (status, body.as_str()),
         (401, r#"{"error":"signature_mismatch"}"#)
@@ -149,29 +157,36 @@ pub fn assert_serves(name: &str) {
     );
 }
 
-/// A minimal HTTP/1.1 POST; returns the status and the body.
-fn post(addr: &str, path: &str, signed: &SignedRequest) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .expect("timeout");
-    let mut request = format!("POST {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n");
-    for (name, value) in signed.headers() {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str(&format!("content-length: {}\r\n\r\n", signed.body().len()));
-    stream.write_all(request.as_bytes()).expect("write");
-    stream.write_all(signed.body()).expect("write");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("a response");
-    let status = response
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("a status");
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, body)| body.to_owned())
-        .expect("a body");
-    (status, body)
+/// The process tests every example has, for the example `$name` (its binary's name): without a
+/// token, and with bad values, it exits 2 with one line; with a token it listens, verifies and
+/// stops on SIGTERM.
+macro_rules! tests {
+    ($name:literal) => {
+        #[test]
+        fn without_a_token_it_exits_2_with_one_line() {
+            $crate::process::assert_refuses($name, &[], "QISCUS_WEBHOOK_TOKEN");
+            $crate::process::assert_refuses(
+                $name,
+                &[("QISCUS_WEBHOOK_TOKEN", "")],
+                "QISCUS_WEBHOOK_TOKEN",
+            );
+        }
+
+        #[test]
+        fn bad_values_exit_2_with_one_line() {
+            let token = ("QISCUS_WEBHOOK_TOKEN", $crate::process::TOKEN);
+            $crate::process::assert_refuses(
+                $name,
+                &[token, ("QISCUS_WEBHOOK_BODY_LIMIT", "1MB")],
+                "QISCUS_WEBHOOK_BODY_LIMIT",
+            );
+            $crate::process::assert_refuses($name, &[token, ("BIND", "localhost:3000")], "BIND");
+        }
+
+        #[test]
+        fn it_listens_verifies_and_stops_on_sigterm() {
+            $crate::process::assert_serves($name);
+        }
+    };
 }
+pub(crate) use tests;
