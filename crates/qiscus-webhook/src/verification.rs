@@ -81,30 +81,52 @@ impl Verification {
         if self.over_limit {
             return Err(Error::BodyTooLarge);
         }
-        select(self.macs.into_iter().flatten(), signature)
+        let mut selection = Selection::new(signature);
+        for mac in self.macs.into_iter().flatten() {
+            selection.offer(mac);
+        }
+        selection.result()
     }
 }
 
-/// Finalises every MAC and compares its tag with `signature` in constant time, without an
-/// early exit; returns the index of the first token whose tag matched.
-pub(crate) fn select(
-    macs: impl Iterator<Item = HmacSha256>,
-    signature: &Signature,
-) -> Result<Verified, Error> {
-    let mut matched = Choice::from(0);
-    let mut index = 0u32;
-    for (i, mac) in (0u32..).zip(macs) {
-        let tag: Zeroizing<[u8; 32]> = Zeroizing::new(mac.finalize().into_bytes().into());
-        let equal = tags_equal(&tag, signature.as_bytes());
-        // Keep the first matching index; later tokens are still computed and compared.
-        index.conditional_assign(&i, equal & !matched);
-        matched |= equal;
+/// Picks, in constant time and without an early exit, the first token whose tag equals the
+/// signature: every MAC is offered in token order, then [`result`](Selection::result) says.
+pub(crate) struct Selection<'s> {
+    signature: &'s Signature,
+    matched: Choice,
+    index: u32,
+    next: u32,
+}
+
+impl<'s> Selection<'s> {
+    pub(crate) fn new(signature: &'s Signature) -> Self {
+        Self {
+            signature,
+            matched: Choice::from(0),
+            index: 0,
+            next: 0,
+        }
     }
-    if bool::from(matched) {
-        // At most MAX_TOKENS macs, so `index` is small and always fits a usize.
-        Ok(Verified::new(index as usize))
-    } else {
-        Err(Error::SignatureMismatch)
+
+    /// Finalises the next token's MAC and compares its tag with the signature.
+    #[inline]
+    pub(crate) fn offer(&mut self, mac: HmacSha256) {
+        let tag: Zeroizing<[u8; 32]> = Zeroizing::new(mac.finalize().into_bytes().into());
+        let equal = tags_equal(&tag, self.signature.as_bytes());
+        // Keep the first matching index; later tokens are still computed and compared.
+        self.index
+            .conditional_assign(&self.next, equal & !self.matched);
+        self.matched |= equal;
+        self.next += 1;
+    }
+
+    pub(crate) fn result(self) -> Result<Verified, Error> {
+        if bool::from(self.matched) {
+            // At most MAX_TOKENS macs were offered, so `index` is small and fits a usize.
+            Ok(Verified::new(self.index as usize))
+        } else {
+            Err(Error::SignatureMismatch)
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use core::fmt;
 
 use hmac::{KeyInit, Mac};
 
-use crate::verification::select;
+use crate::verification::Selection;
 use crate::{Error, Signature, Token, Verification};
 
 /// HMAC-SHA256, the one MAC Qiscus uses.
@@ -105,12 +105,13 @@ impl Verifier {
         if body.len() > self.body_limit {
             return Err(Error::BodyTooLarge);
         }
-        let macs = self.macs.iter().map(|pre_keyed| {
+        let mut selection = Selection::new(signature);
+        for pre_keyed in self.macs.iter() {
             let mut mac = pre_keyed.clone();
             mac.update(body);
-            mac
-        });
-        select(macs, signature)
+            selection.offer(mac);
+        }
+        selection.result()
     }
 
     /// Starts a streaming verification: feed the body with
