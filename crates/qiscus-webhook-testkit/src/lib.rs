@@ -4,6 +4,7 @@
 
 pub mod conformance;
 pub mod fixtures;
+pub mod leak;
 mod reply;
 mod request;
 mod sign;
