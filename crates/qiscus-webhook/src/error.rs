@@ -54,51 +54,50 @@ pub enum Error {
     NotConfigured,
 }
 
+/// The status table, written once: each variant's status and code; the JSON body is built
+/// from the code at compile time.
+macro_rules! table {
+    ($($pattern:pat => $status:literal, $code:literal;)*) => {
+        impl Error {
+            /// The HTTP status code for this error (401, 413, 400 or 500).
+            #[must_use]
+            pub const fn status_code(&self) -> u16 {
+                match self {
+                    $($pattern => $status,)*
+                }
+            }
+
+            /// The stable error code, as sent in the response body's `error` field.
+            #[must_use]
+            pub const fn code(&self) -> &'static str {
+                match self {
+                    $($pattern => $code,)*
+                }
+            }
+
+            /// The JSON response body, `{"error":"<code>"}`, identical in every adapter.
+            #[must_use]
+            pub const fn response_body(&self) -> &'static str {
+                match self {
+                    $($pattern => concat!(r#"{"error":""#, $code, r#""}"#),)*
+                }
+            }
+        }
+    };
+}
+
+table! {
+    Self::MissingSignature => 401, "missing_signature";
+    Self::DuplicateSignature => 401, "duplicate_signature";
+    Self::MalformedSignature(_) => 401, "malformed_signature";
+    Self::SignatureMismatch => 401, "signature_mismatch";
+    Self::BodyTooLarge => 413, "body_too_large";
+    Self::BodyUnreadable => 400, "body_unreadable";
+    Self::InvalidPayload => 400, "invalid_payload";
+    Self::NotConfigured => 500, "webhook_not_configured";
+}
+
 impl Error {
-    /// The HTTP status code for this error (401, 413, 400 or 500).
-    #[must_use]
-    pub const fn status_code(&self) -> u16 {
-        match self {
-            Self::MissingSignature
-            | Self::DuplicateSignature
-            | Self::MalformedSignature(_)
-            | Self::SignatureMismatch => 401,
-            Self::BodyTooLarge => 413,
-            Self::BodyUnreadable | Self::InvalidPayload => 400,
-            Self::NotConfigured => 500,
-        }
-    }
-
-    /// The stable error code, as sent in the response body's `error` field.
-    #[must_use]
-    pub const fn code(&self) -> &'static str {
-        match self {
-            Self::MissingSignature => "missing_signature",
-            Self::DuplicateSignature => "duplicate_signature",
-            Self::MalformedSignature(_) => "malformed_signature",
-            Self::SignatureMismatch => "signature_mismatch",
-            Self::BodyTooLarge => "body_too_large",
-            Self::BodyUnreadable => "body_unreadable",
-            Self::InvalidPayload => "invalid_payload",
-            Self::NotConfigured => "webhook_not_configured",
-        }
-    }
-
-    /// The JSON response body, `{"error":"<code>"}`, identical in every adapter.
-    #[must_use]
-    pub const fn response_body(&self) -> &'static str {
-        match self {
-            Self::MissingSignature => r#"{"error":"missing_signature"}"#,
-            Self::DuplicateSignature => r#"{"error":"duplicate_signature"}"#,
-            Self::MalformedSignature(_) => r#"{"error":"malformed_signature"}"#,
-            Self::SignatureMismatch => r#"{"error":"signature_mismatch"}"#,
-            Self::BodyTooLarge => r#"{"error":"body_too_large"}"#,
-            Self::BodyUnreadable => r#"{"error":"body_unreadable"}"#,
-            Self::InvalidPayload => r#"{"error":"invalid_payload"}"#,
-            Self::NotConfigured => r#"{"error":"webhook_not_configured"}"#,
-        }
-    }
-
     /// Whether the request was refused for its signature (a 401).
     #[must_use]
     pub const fn is_unauthorized(&self) -> bool {

@@ -15,15 +15,14 @@ pub const SIGNATURE_HEADER: &str = "qiscus-sdk-signature";
 /// Every adapter calls this; none re-implements it.
 ///
 /// ```
-/// use qiscus_webhook::{signature_from_header_values, Error};
+/// use qiscus_webhook::{Error, header::signature_from_header_values};
 ///
 /// let hex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 /// assert!(signature_from_header_values([hex.as_bytes()]).is_ok());
-/// assert_eq!(signature_from_header_values::<[&[u8]; 0]>([]), Err(Error::MissingSignature));
-/// assert_eq!(
-///     signature_from_header_values([hex.as_bytes(), hex.as_bytes()]),
-///     Err(Error::DuplicateSignature),
-/// );
+/// let missing = signature_from_header_values::<[&[u8]; 0]>([]);
+/// assert_eq!(missing.err(), Some(Error::MissingSignature));
+/// let twice = signature_from_header_values([hex.as_bytes(), hex.as_bytes()]);
+/// assert_eq!(twice.err(), Some(Error::DuplicateSignature));
 /// ```
 ///
 /// # Errors
@@ -49,7 +48,7 @@ where
 /// enforced on the counted bytes either way.
 ///
 /// ```
-/// use qiscus_webhook::content_length_from_header;
+/// use qiscus_webhook::header::content_length_from_header;
 ///
 /// assert_eq!(content_length_from_header(b"42"), Some(42));
 /// assert_eq!(content_length_from_header(b" 18446744073709551615 "), Some(u64::MAX));
@@ -59,7 +58,11 @@ where
 #[must_use]
 pub fn content_length_from_header(value: &[u8]) -> Option<u64> {
     let digits = value.trim_ascii();
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+    if digits.is_empty()
+        || !value
+            .iter()
+            .all(|b| matches!(b, b'0'..=b'9' | b' ' | b'\t'))
+    {
         return None;
     }
     core::str::from_utf8(digits).ok()?.parse().ok()

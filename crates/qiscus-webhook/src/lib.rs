@@ -9,29 +9,36 @@ extern crate alloc;
 extern crate std;
 
 mod error;
-mod header;
+pub mod header;
+mod mac;
 mod request;
 mod signature;
+pub mod sink;
 mod token;
 mod verification;
 mod verifier;
 
-#[cfg(feature = "bytes")]
-mod collect;
+#[cfg(any(feature = "http-body", feature = "stream"))]
+pub mod drive;
 #[cfg(feature = "std")]
-mod env;
-
+pub mod env;
 #[cfg(feature = "events")]
 pub mod events;
-
-#[cfg(feature = "bytes")]
-pub use collect::CollectingVerification;
+#[cfg(feature = "json")]
+pub mod json;
 #[cfg(feature = "std")]
-pub use env::{BODY_LIMIT_VAR, EnvError, PREVIOUS_TOKEN_VAR, TOKEN_VAR};
+mod rejection;
+
+#[cfg(feature = "std")]
+pub use env::EnvError;
 pub use error::Error;
-pub use header::{SIGNATURE_HEADER, content_length_from_header, signature_from_header_values};
-pub use request::RequestVerification;
+pub use header::SIGNATURE_HEADER;
+pub use mac::Verified;
+#[cfg(feature = "std")]
+pub use rejection::{BoxError, Rejection};
 pub use signature::{SIGNATURE_LEN, Signature, SignatureError};
+/// Constant-time equality (from `subtle`), the only equality a [`Signature`] has.
+pub use subtle::ConstantTimeEq;
 pub use token::{Token, TokenError};
 pub use verification::Verification;
-pub use verifier::{DEFAULT_BODY_LIMIT, MAX_TOKENS, TooManyTokens, Verified, Verifier};
+pub use verifier::{DEFAULT_BODY_LIMIT, MAX_TOKENS, TooManyTokens, Verifier};

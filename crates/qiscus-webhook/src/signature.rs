@@ -3,6 +3,8 @@
 use core::fmt;
 use core::str::FromStr;
 
+use subtle::{Choice, ConstantTimeEq};
+
 /// Length in bytes of an HMAC-SHA256 tag.
 pub const SIGNATURE_LEN: usize = 32;
 
@@ -13,6 +15,11 @@ pub const SIGNATURE_LEN: usize = 32;
 /// 63 or 65 digits, a non-ASCII byte) is rejected, and the error says which rule broke without
 /// echoing the input. `Display` is lowercase hex.
 ///
+/// A signature has no `==`: comparing a received signature with an expected one through
+/// ordinary equality would leak, through timing, how many leading bytes match. Compare with
+/// [`ct_eq`](ConstantTimeEq::ct_eq) (constant time, from `subtle`), or better, let
+/// [`Verifier::verify`](crate::Verifier::verify) do it.
+///
 /// ```
 /// use qiscus_webhook::{Signature, SignatureError};
 ///
@@ -20,12 +27,22 @@ pub const SIGNATURE_LEN: usize = 32;
 /// let sig: Signature = format!("  {hex}\t").parse()?;
 /// assert_eq!(sig.to_string(), hex.to_ascii_lowercase());
 ///
-/// assert_eq!(Signature::parse(format!("sha256={hex}")), Err(SignatureError::WrongLength));
-/// assert_eq!(Signature::parse(""), Err(SignatureError::Empty));
+/// assert_eq!(Signature::parse(format!("sha256={hex}")).err(), Some(SignatureError::WrongLength));
+/// assert_eq!(Signature::parse("").err(), Some(SignatureError::Empty));
+///
+/// use qiscus_webhook::ConstantTimeEq;
+/// assert!(bool::from(sig.ct_eq(&hex.parse()?)));
 /// # Ok::<(), SignatureError>(())
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy)]
 pub struct Signature([u8; SIGNATURE_LEN]);
+
+impl ConstantTimeEq for Signature {
+    /// Constant-time equality of the 32 bytes, through `subtle`.
+    fn ct_eq(&self, other: &Self) -> Choice {
+        self.0.ct_eq(&other.0)
+    }
+}
 
 impl Signature {
     /// Parses a header value (as raw bytes) under the signature grammar.

@@ -1,19 +1,24 @@
-//! Streaming verification: the body arrives in chunks, counted against the limit.
+//! One verification in progress: the signature, every token's MAC state, the bytes counted
+//! against the limit, and where the body goes.
 
 use core::fmt;
 
 use hmac::Mac;
-use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
-use zeroize::Zeroizing;
 
-use crate::verifier::HmacSha256;
+use crate::mac::{self, HmacSha256};
+use crate::sink::{BodySink, Discard};
 use crate::{Error, MAX_TOKENS, Signature, Verified};
 
-/// A verification in progress, from [`Verifier::begin`](crate::Verifier::begin).
+/// A verification in progress, from [`Verifier::begin`](crate::Verifier::begin) (a body and a
+/// signature you already have) or [`Verifier::begin_request`](crate::Verifier::begin_request)
+/// (an HTTP request: the order of checks is decided there).
 ///
 /// Holds a copy of each token's pre-keyed HMAC state, on the stack: nothing is allocated while
 /// verifying. [`update`](Verification::update) counts the bytes and fails the moment the body
-/// passes the limit; after that, every call fails the same way.
+/// passes the limit; after that, every call fails the same way. The body is given to a
+/// [`BodySink`] (by default [`Discard`]: kept nowhere); choose another with
+/// [`keep_body`](Verification::keep_body) to get the exact verified bytes back from
+/// [`finish_with_body`](Verification::finish_with_body).
 ///
 /// ```
 /// use qiscus_webhook::{Token, Verifier};
@@ -21,27 +26,58 @@ use crate::{Error, MAX_TOKENS, Signature, Verified};
 /// let verifier = Verifier::new(Token::new("secret")?);
 /// let signature = verifier.sign(b"hello, world");
 ///
-/// let mut verification = verifier.begin();
+/// let mut verification = verifier.begin(signature).keep_body(Vec::new());
 /// for chunk in [&b"hello, "[..], b"world"] {
 ///     verification.update(chunk)?;
 /// }
-/// assert!(verification.finish(&signature)?.is_primary());
+/// let (body, verified) = verification.finish_with_body()?;
+/// assert_eq!((&body[..], verified.is_primary()), (&b"hello, world"[..], true));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub struct Verification {
+pub struct Verification<S = Discard> {
+    signature: Signature,
     macs: [Option<HmacSha256>; MAX_TOKENS],
     seen: usize,
     limit: usize,
+    likely_len: usize,
     over_limit: bool,
+    sink: S,
 }
 
 impl Verification {
-    pub(crate) fn new(macs: &[HmacSha256], limit: usize) -> Self {
+    /// `likely_len`: the declared length, already checked to be within `limit`.
+    pub(crate) fn new(
+        signature: Signature,
+        macs: &[HmacSha256],
+        limit: usize,
+        likely_len: usize,
+    ) -> Self {
         Self {
+            signature,
             macs: core::array::from_fn(|i| macs.get(i).cloned()),
             seen: 0,
             limit,
+            likely_len,
             over_limit: false,
+            sink: Discard,
+        }
+    }
+}
+
+impl<S: BodySink> Verification<S> {
+    /// Keeps the body in `sink` from now on (call it before the first chunk: chunks already fed
+    /// are not replayed into it).
+    #[must_use]
+    pub fn keep_body<K: BodySink>(self, mut sink: K) -> Verification<K> {
+        sink.reserve(self.likely_len);
+        Verification {
+            signature: self.signature,
+            macs: self.macs,
+            seen: self.seen,
+            limit: self.limit,
+            likely_len: self.likely_len,
+            over_limit: self.over_limit,
+            sink,
         }
     }
 
@@ -50,17 +86,39 @@ impl Verification {
     /// # Errors
     ///
     /// [`Error::BodyTooLarge`] as soon as the bytes counted pass the limit, and on every call
-    /// after that.
+    /// after that; the chunk is then neither hashed nor kept.
     pub fn update(&mut self, chunk: &[u8]) -> Result<(), Error> {
-        let seen = self.seen.saturating_add(chunk.len());
+        self.count(chunk.len())?;
+        for mac in self.macs.iter_mut().flatten() {
+            mac.update(chunk);
+        }
+        self.sink.keep(chunk);
+        Ok(())
+    }
+
+    /// As [`update`](Verification::update), handing the chunk to the sink as it is (a
+    /// `BytesBody` keeps a one-chunk body without a copy).
+    ///
+    /// # Errors
+    ///
+    /// As [`update`](Verification::update).
+    #[cfg(feature = "bytes")]
+    pub fn push(&mut self, chunk: bytes::Bytes) -> Result<(), Error> {
+        self.count(chunk.len())?;
+        for mac in self.macs.iter_mut().flatten() {
+            mac.update(&chunk);
+        }
+        self.sink.keep_bytes(chunk);
+        Ok(())
+    }
+
+    fn count(&mut self, len: usize) -> Result<(), Error> {
+        let seen = self.seen.saturating_add(len);
         if self.over_limit || seen > self.limit {
             self.over_limit = true;
             return Err(Error::BodyTooLarge);
         }
         self.seen = seen;
-        for mac in self.macs.iter_mut().flatten() {
-            mac.update(chunk);
-        }
         Ok(())
     }
 
@@ -70,78 +128,51 @@ impl Verification {
         self.seen
     }
 
+    /// The body limit in force for this verification, in bytes.
+    #[must_use]
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
     /// Compares the signature with every token's tag, in constant time and without an early
-    /// exit, and says which token matched.
+    /// exit, and says which token matched. The body, if kept, is dropped.
     ///
     /// # Errors
     ///
     /// [`Error::BodyTooLarge`] if the body passed the limit, else [`Error::SignatureMismatch`]
     /// when no token matches.
-    pub fn finish(self, signature: &Signature) -> Result<Verified, Error> {
+    pub fn finish(self) -> Result<Verified, Error> {
+        self.finish_with_body().map(|(_, verified)| verified)
+    }
+
+    /// As [`finish`](Verification::finish), handing back the body the sink kept: the exact
+    /// bytes that were verified, and only when they were.
+    ///
+    /// # Errors
+    ///
+    /// As [`finish`](Verification::finish).
+    pub fn finish_with_body(self) -> Result<(S::Body, Verified), Error> {
         if self.over_limit {
             return Err(Error::BodyTooLarge);
         }
-        let mut selection = Selection::new(signature);
-        for mac in self.macs.into_iter().flatten() {
-            selection.offer(mac);
-        }
-        selection.result()
+        let verified = mac::select(&self.signature, self.macs.into_iter().flatten())?;
+        Ok((self.sink.into_body(), verified))
     }
 }
 
-/// Picks, in constant time and without an early exit, the first token whose tag equals the
-/// signature: every MAC is offered in token order, then [`result`](Selection::result) says.
-pub(crate) struct Selection<'s> {
-    signature: &'s Signature,
-    matched: Choice,
-    index: u32,
-    next: u32,
-}
-
-impl<'s> Selection<'s> {
-    pub(crate) fn new(signature: &'s Signature) -> Self {
-        Self {
-            signature,
-            matched: Choice::from(0),
-            index: 0,
-            next: 0,
-        }
-    }
-
-    /// Finalises the next token's MAC and compares its tag with the signature.
-    #[inline]
-    pub(crate) fn offer(&mut self, mac: HmacSha256) {
-        let tag: Zeroizing<[u8; 32]> = Zeroizing::new(mac.finalize().into_bytes().into());
-        let equal = tags_equal(&tag, self.signature.as_bytes());
-        // Keep the first matching index; later tokens are still computed and compared.
-        self.index
-            .conditional_assign(&self.next, equal & !self.matched);
-        self.matched |= equal;
-        self.next += 1;
-    }
-
-    pub(crate) fn result(self) -> Result<Verified, Error> {
-        if bool::from(self.matched) {
-            // At most MAX_TOKENS macs were offered, so `index` is small and fits a usize.
-            Ok(Verified::new(self.index as usize))
-        } else {
-            Err(Error::SignatureMismatch)
-        }
+#[cfg(feature = "bytes")]
+impl Verification {
+    /// Keeps the body as `Bytes` ([`keep_body`](Verification::keep_body) with a
+    /// [`BytesBody`](crate::sink::BytesBody)): what the framework adapters hand their handlers.
+    #[must_use]
+    pub fn collect_bytes(self) -> Verification<crate::sink::BytesBody> {
+        self.keep_body(crate::sink::BytesBody::default())
     }
 }
 
-/// Constant-time equality of two tags: the bytes' differences are OR-ed together (no branch,
-/// no early exit), and only the accumulated difference is compared, through `subtle`.
-fn tags_equal(tag: &[u8; 32], signature: &[u8; 32]) -> Choice {
-    let difference = tag
-        .iter()
-        .zip(signature)
-        .fold(0u8, |difference, (a, b)| difference | (a ^ b));
-    core::hint::black_box(difference).ct_eq(&0)
-}
-
-impl fmt::Debug for Verification {
+impl<S> fmt::Debug for Verification<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Neither the signature nor the MAC states: only the counters.
         f.debug_struct("Verification")
             .field("bytes_seen", &self.seen)
             .field("limit", &self.limit)

@@ -4,13 +4,10 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 
-use hmac::{KeyInit, Mac};
+use hmac::Mac;
 
-use crate::verification::Selection;
-use crate::{Error, Signature, Token, Verification};
-
-/// HMAC-SHA256, the one MAC Qiscus uses.
-pub(crate) type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+use crate::mac::{self, HmacSha256, key};
+use crate::{Error, Signature, Token, Verification, Verified};
 
 /// The default body limit: 1 MiB, far above any Qiscus event seen in the wild.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
@@ -105,20 +102,27 @@ impl Verifier {
         if body.len() > self.body_limit {
             return Err(Error::BodyTooLarge);
         }
-        let mut selection = Selection::new(signature);
-        for pre_keyed in self.macs.iter() {
+        let macs = self.macs.iter().map(|pre_keyed| {
             let mut mac = pre_keyed.clone();
             mac.update(body);
-            selection.offer(mac);
-        }
-        selection.result()
+            mac
+        });
+        mac::select(signature, macs)
     }
 
-    /// Starts a streaming verification: feed the body with
+    /// Starts a streaming verification of a body against `signature`: feed the body with
     /// [`update`](Verification::update) as it arrives, then [`finish`](Verification::finish).
+    ///
+    /// For an HTTP request, [`begin_request`](Verifier::begin_request) applies the header rule
+    /// and the declared length first.
     #[must_use]
-    pub fn begin(&self) -> Verification {
-        Verification::new(&self.macs, self.body_limit)
+    pub fn begin(&self, signature: Signature) -> Verification {
+        Verification::new(signature, &self.macs, self.body_limit, 0)
+    }
+
+    /// The pre-keyed MAC states, for [`begin_request`](Verifier::begin_request).
+    pub(crate) fn macs(&self) -> &[HmacSha256] {
+        &self.macs
     }
 
     /// Signs `body` with the primary token (for tests and senders).
@@ -128,30 +132,6 @@ impl Verifier {
         mac.update(body);
         Signature::from_bytes(mac.finalize().into_bytes().into())
     }
-
-    /// Rejects early a request whose declared `Content-Length` is over the limit.
-    ///
-    /// Only an early reject: a client can lie in `Content-Length` and chunked bodies have none,
-    /// so the limit is enforced again on the bytes actually counted.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::BodyTooLarge`] when `content_length` is over the limit.
-    pub fn check_content_length(&self, content_length: Option<u64>) -> Result<(), Error> {
-        match content_length {
-            Some(len) if len > self.body_limit as u64 => Err(Error::BodyTooLarge),
-            _ => Ok(()),
-        }
-    }
-}
-
-/// Keys HMAC-SHA256 with a token: the one key schedule a token ever gets.
-fn key(token: &Token) -> HmacSha256 {
-    // `Hmac::new_from_slice` accepts keys of every length (longer ones are hashed first).
-    match HmacSha256::new_from_slice(token.expose()) {
-        Ok(mac) => mac,
-        Err(_) => unreachable!("HMAC accepts keys of any length"),
-    }
 }
 
 impl fmt::Debug for Verifier {
@@ -160,31 +140,6 @@ impl fmt::Debug for Verifier {
             .field("tokens", &format_args!("<{} redacted>", self.macs.len()))
             .field("body_limit", &self.body_limit)
             .finish()
-    }
-}
-
-/// Proof that a body's signature matched: which configured token signed it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Verified {
-    token_index: usize,
-}
-
-impl Verified {
-    pub(crate) const fn new(token_index: usize) -> Self {
-        Self { token_index }
-    }
-
-    /// The index of the token that matched: 0 for the primary, then in the order they were
-    /// added with [`Verifier::also_accept`].
-    #[must_use]
-    pub const fn token_index(&self) -> usize {
-        self.token_index
-    }
-
-    /// Whether the primary token matched (when not, the sender still uses an older token).
-    #[must_use]
-    pub const fn is_primary(&self) -> bool {
-        self.token_index == 0
     }
 }
 

@@ -2,7 +2,8 @@
 
 use std::ffi::OsString;
 
-use qiscus_webhook::{DEFAULT_BODY_LIMIT, EnvError, Verifier};
+use qiscus_webhook::env::{TOKEN_VERBATIM_VAR, token_verbatim_from_env_with};
+use qiscus_webhook::{DEFAULT_BODY_LIMIT, EnvError, Token, Verifier};
 
 fn from(vars: &[(&str, &str)]) -> Result<Verifier, EnvError> {
     Verifier::from_env_with(|name| {
@@ -83,4 +84,125 @@ fn non_unicode_values_name_the_variable_only() {
     .unwrap_err();
     assert_eq!(error, EnvError::NotUnicode("QISCUS_WEBHOOK_TOKEN"));
     assert_eq!(error.to_string(), "QISCUS_WEBHOOK_TOKEN is not valid UTF-8");
+}
+
+/// The four ways a token read from a file or a secret store is usually wrong.
+const SURROUNDED: [&str; 4] = [
+    "secret-token\n",
+    "secret-token\r\n",
+    " secret-token",
+    " \t\r\n",
+];
+
+#[test]
+fn a_token_with_surrounding_whitespace_is_refused_naming_the_variable() {
+    for value in SURROUNDED {
+        let error = from(&[("QISCUS_WEBHOOK_TOKEN", value)]).unwrap_err();
+        assert_eq!(error, EnvError::TokenWhitespace("QISCUS_WEBHOOK_TOKEN"));
+        assert_eq!(error.variable(), "QISCUS_WEBHOOK_TOKEN");
+
+        let error = from(&[
+            ("QISCUS_WEBHOOK_TOKEN", "t"),
+            ("QISCUS_WEBHOOK_PREVIOUS_TOKEN", value),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            error,
+            EnvError::TokenWhitespace("QISCUS_WEBHOOK_PREVIOUS_TOKEN")
+        );
+        assert_eq!(error.variable(), "QISCUS_WEBHOOK_PREVIOUS_TOKEN");
+    }
+}
+
+#[test]
+fn the_whitespace_message_names_the_variable_the_cause_and_the_opt_in_never_the_value() {
+    let message = EnvError::TokenWhitespace("QISCUS_WEBHOOK_TOKEN").to_string();
+    assert_eq!(
+        message,
+        "QISCUS_WEBHOOK_TOKEN has leading or trailing whitespace (often a newline from the file \
+         or secret store it was read from); remove it, or set QISCUS_WEBHOOK_TOKEN_VERBATIM=1 to \
+         use the value exactly"
+    );
+    for value in SURROUNDED {
+        let error = from(&[("QISCUS_WEBHOOK_TOKEN", value)]).unwrap_err();
+        let shown = format!("{error} {error:?}");
+        assert!(!shown.contains("secret-token"), "{shown}");
+        assert!(!shown.contains('\n') && !shown.contains('\r'), "{shown}");
+    }
+}
+
+#[test]
+fn verbatim_keeps_the_value_exactly() {
+    for opt_in in ["1", "true", "TRUE", " 1 "] {
+        for value in SURROUNDED {
+            let verifier = from(&[
+                ("QISCUS_WEBHOOK_TOKEN", value),
+                ("QISCUS_WEBHOOK_PREVIOUS_TOKEN", value),
+                ("QISCUS_WEBHOOK_TOKEN_VERBATIM", opt_in),
+            ])
+            .unwrap();
+            assert_eq!(verifier.token_count(), 2);
+            // It signs with the exact bytes, whitespace included.
+            let exact = Verifier::new(Token::new(value).unwrap());
+            assert_eq!(
+                verifier.sign(b"body").to_string(),
+                exact.sign(b"body").to_string(),
+                "{value:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn verbatim_off_applies_the_rule() {
+    for opt_out in ["", "0", "false", "False"] {
+        let error = from(&[
+            ("QISCUS_WEBHOOK_TOKEN", "t\n"),
+            ("QISCUS_WEBHOOK_TOKEN_VERBATIM", opt_out),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            error,
+            EnvError::TokenWhitespace("QISCUS_WEBHOOK_TOKEN"),
+            "{opt_out:?}"
+        );
+    }
+}
+
+#[test]
+fn verbatim_does_not_make_an_empty_token_set() {
+    let error = from(&[
+        ("QISCUS_WEBHOOK_TOKEN", ""),
+        ("QISCUS_WEBHOOK_TOKEN_VERBATIM", "1"),
+    ])
+    .unwrap_err();
+    assert_eq!(error, EnvError::MissingToken);
+}
+
+#[test]
+fn other_verbatim_values_are_refused() {
+    for bad in ["yes", "on", "2", "t"] {
+        let error = from(&[
+            ("QISCUS_WEBHOOK_TOKEN", "t"),
+            ("QISCUS_WEBHOOK_TOKEN_VERBATIM", bad),
+        ])
+        .unwrap_err();
+        assert_eq!(error, EnvError::InvalidVerbatim, "{bad}");
+        assert_eq!(error.variable(), TOKEN_VERBATIM_VAR);
+        assert!(error.to_string().starts_with(TOKEN_VERBATIM_VAR));
+        assert_eq!(
+            token_verbatim_from_env_with(|_| Some(bad.into())),
+            Err(error)
+        );
+    }
+}
+
+#[test]
+fn inner_whitespace_is_a_token_like_any_other() {
+    let verifier = from(&[("QISCUS_WEBHOOK_TOKEN", "two words")]).unwrap();
+    let exact = Verifier::new(Token::new("two words").unwrap());
+    assert_eq!(
+        verifier.sign(b"body").to_string(),
+        exact.sign(b"body").to_string()
+    );
 }

@@ -78,7 +78,7 @@ fn verify_accepts_every_full_length_rfc_4231_tag() {
 fn a_truncated_tag_is_malformed_not_accepted() {
     let truncated = &cases()[4];
     assert!(matches!(
-        qiscus_webhook::signature_from_header_values([truncated.tag.as_bytes()]),
+        qiscus_webhook::header::signature_from_header_values([truncated.tag.as_bytes()]),
         Err(Error::MalformedSignature(_))
     ));
 }

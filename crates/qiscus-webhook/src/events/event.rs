@@ -2,12 +2,14 @@
 
 use alloc::string::String;
 
-use serde::de::{Deserialize, Deserializer, Error as _, Unexpected};
+use core::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, Error as _, IgnoredAny, MapAccess, Unexpected};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
-use super::parse::{from_object, optional_object};
-use super::{Id, Message, Room, User};
+use super::time::payload_event_time;
+use super::{EventTime, Id, Message, Room, User};
 
 const POST_COMMENT_MOBILE: &str = "post_comment_mobile";
 const POST_COMMENT_REST: &str = "post_comment_rest";
@@ -23,18 +25,34 @@ const POST_COMMENT_REST: &str = "post_comment_rest";
 /// - The body must be a JSON object with a string `type`.
 /// - A `type` this crate does not know parses as [`Event::Unknown`], whatever else the object
 ///   holds: a new Qiscus event type never fails a webhook.
-/// - A known `type` promises a shape: every field may be absent or `null`, unknown fields are
-///   ignored, but a field that is present must fit the model (an object where the model has
-///   an object, a string where it has a string, an integer or a string for an [`Id`]...).
+/// - A known `type` promises a shape: every field may be absent or `null`, but a field that
+///   is present must fit the model (an object where the model has an object, a string where
+///   it has a string, an integer or a string for an [`Id`]...).
 ///   `{"type":"post_comment_mobile","payload":5}` is an error (`invalid_payload` through
 ///   `verify_and_parse`), never an `Unknown`.
+/// - Members the model does not type are kept, raw, in the `extra` map of the object they are
+///   in ([`PostComment::extra`], [`Message::extra`], [`Participant::extra`](super::Participant::extra)...),
+///   at every level.
+///
+/// [`Event::from_slice`] reports serde_json's error with its line and column in the body.
+/// (Through a generic deserializer, such as `serde_json::from_value` or
+/// [`Verifier::verify_and_parse`](crate::Verifier::verify_and_parse), a known event is read
+/// whole before its type is known, so a misfit there has no position; and a member repeated
+/// in one object counts once, the last time, where `from_slice` refuses a repeated typed
+/// member of a known event.)
 ///
 /// # Serialising
 ///
-/// `Event` serialises back to JSON that parses to an equal `Event` (an `Unknown` keeps its
-/// type and its raw fields). But **never verify re-serialised JSON**: Qiscus' Go encoder
-/// escapes `<`, `>` and `&` (and writes numbers, spaces and key order its own way), so the
-/// bytes differ from the signed ones. The signature covers the raw body only.
+/// `Event` serialises back to JSON equal, as a JSON value, to what it was parsed from: every
+/// member is kept, typed or in `extra` (an `Unknown` keeps its type and its raw fields). Two
+/// exceptions: a typed field sent as `null` is read as absent and written as absent (but for
+/// [`Message::extras`] and [`Message::payload`], which keep `null`); and numbers follow
+/// serde_json (a float may come back one ulp off, an integer beyond `u64` as a float).
+///
+/// **Never verify re-serialised JSON**: Qiscus' Go encoder escapes `<`, `>` and `&` (and
+/// writes numbers, spaces and key order its own way), so the bytes differ from the signed
+/// ones. The raw verified bytes are the only exact form of an event; the signature covers
+/// them only.
 ///
 /// ```
 /// use qiscus_webhook::events::{Event, MessageType};
@@ -80,12 +98,48 @@ impl Event {
 
     /// Parses an event from the verified body's bytes.
     ///
+    /// The bytes are read twice: once for the `type` (Qiscus sends it last), skipping the
+    /// rest; then, for a known type, straight into the model, so that an error keeps
+    /// serde_json's line and column in the body.
+    ///
+    /// ```
+    /// use qiscus_webhook::events::Event;
+    ///
+    /// let body = b"{\"payload\":{\n  \"message\":{\"unix_timestamp\":\"soon\"}}\n,\"type\":\"post_comment_mobile\"}";
+    /// let error = Event::from_slice(body).unwrap_err();
+    /// assert_eq!((error.line(), error.column()), (2, 34));
+    /// assert!(error.to_string().ends_with("at line 2 column 34"), "{error}");
+    /// ```
+    ///
     /// # Errors
     ///
     /// serde_json's error when the bytes are not a JSON object with a string `type`, or when
     /// the type is known and a field does not fit the model (see [`Event`]).
     pub fn from_slice(body: &[u8]) -> Result<Self, serde_json::Error> {
-        serde_json::from_slice(body)
+        let event_type = serde_json::from_slice::<TypeOnly>(body)?.0;
+        match event_type.as_str() {
+            POST_COMMENT_MOBILE => known_from_slice(body).map(Self::PostCommentMobile),
+            POST_COMMENT_REST => known_from_slice(body).map(Self::PostCommentRest),
+            _ => {
+                let mut fields = serde_json::from_slice::<Map<String, Value>>(body)?;
+                fields.remove("type");
+                Ok(Self::Unknown(UnknownEvent { event_type, fields }))
+            }
+        }
+    }
+
+    /// When the event's message was sent: [`Message::event_time`] for a posted comment, and
+    /// the same rule on the raw `payload.message` of an [`Unknown`](Event::Unknown) event,
+    /// so that it always agrees with [`events::event_time`](super::event_time) on the bytes
+    /// the event was parsed from. `None` when the event has no such message or time.
+    #[must_use]
+    pub fn event_time(&self) -> Option<EventTime> {
+        match self {
+            Self::PostCommentMobile(comment) | Self::PostCommentRest(comment) => {
+                comment.event_time()
+            }
+            Self::Unknown(event) => payload_event_time(event.payload()?),
+        }
     }
 
     /// The event's `type`, for every variant (`"post_comment_mobile"`, or an unknown type's
@@ -109,7 +163,92 @@ impl Event {
     }
 }
 
+/// A known event's body, straight from the bytes: every member but `type` (which the variant
+/// holds) is the comment's.
+fn known_from_slice(body: &[u8]) -> Result<PostComment, serde_json::Error> {
+    let mut comment = serde_json::from_slice::<PostComment>(body)?;
+    comment.extra.remove("type");
+    Ok(comment)
+}
+
+/// The first read of [`Event::from_slice`]: the event object's `type` (the last one, if
+/// repeated, as in `serde_json::Value`), every other member skipped.
+struct TypeOnly(String);
+
+impl<'de> Deserialize<'de> for TypeOnly {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(TypeOnlyVisitor)
+    }
+}
+
+struct TypeOnlyVisitor;
+
+impl<'de> de::Visitor<'de> for TypeOnlyVisitor {
+    type Value = TypeOnly;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a Qiscus event, with a string `type`")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TypeOnly, A::Error> {
+        let mut event_type = None;
+        while let Some(key) = map.next_key::<MemberName>()? {
+            if key.0 {
+                event_type = Some(map.next_value::<TypeValue>()?.0);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        match event_type {
+            Some(Some(event_type)) => Ok(TypeOnly(event_type)),
+            Some(None) => Err(A::Error::invalid_type(
+                Unexpected::Other("a non-string `type`"),
+                &self,
+            )),
+            None => Err(A::Error::missing_field("type")),
+        }
+    }
+}
+
+/// A member name: whether it is `type`.
+struct MemberName(bool);
+
+impl<'de> Deserialize<'de> for MemberName {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+
+        impl de::Visitor<'_> for NameVisitor {
+            type Value = MemberName;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a member name")
+            }
+
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<MemberName, E> {
+                Ok(MemberName(name == "type"))
+            }
+        }
+
+        deserializer.deserialize_identifier(NameVisitor)
+    }
+}
+
+/// A `type` value: the string, or `None` for any other JSON value (skipped).
+struct TypeValue(Option<String>);
+
+impl<'de> Deserialize<'de> for TypeValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match Value::deserialize(deserializer)? {
+            Value::String(event_type) => Ok(Self(Some(event_type))),
+            _ => Ok(Self(None)),
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for Event {
+    /// Through a generic deserializer: the object is read whole (as raw JSON) before its
+    /// `type` decides the variant, so a misfit of a known event has no position. Prefer
+    /// [`Event::from_slice`] on bytes.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let mut fields = Map::<String, Value>::deserialize(deserializer)?;
         let event_type = match fields.remove("type") {
@@ -122,7 +261,8 @@ impl<'de> Deserialize<'de> for Event {
             }
             None => return Err(D::Error::missing_field("type")),
         };
-        let comment = |fields| from_object::<PostComment>(fields).map_err(D::Error::custom);
+        let comment =
+            |fields| PostComment::deserialize(Value::Object(fields)).map_err(D::Error::custom);
         match event_type.as_str() {
             POST_COMMENT_MOBILE => comment(fields).map(Self::PostCommentMobile),
             POST_COMMENT_REST => comment(fields).map(Self::PostCommentRest),
@@ -133,18 +273,28 @@ impl<'de> Deserialize<'de> for Event {
 
 impl Serialize for Event {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        /// A known event: its body's fields, then `type` (last, as in Qiscus' sorted keys).
+        /// A known event: its body's fields, then `type` (last, as in Qiscus' sorted keys; a
+        /// `type` in the body's `extra` is not written: the variant is the type).
         #[derive(serde::Serialize)]
         struct Tagged<'a> {
+            #[serde(skip_serializing_if = "Option::is_none")]
+            app_code: &'a Option<String>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            channel: &'a Option<Channel>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            payload: &'a Option<CommentPayload>,
             #[serde(flatten)]
-            body: &'a PostComment,
+            extra: WithoutType<'a>,
             #[serde(rename = "type")]
             event_type: &'a str,
         }
 
         match self {
             Self::PostCommentMobile(body) | Self::PostCommentRest(body) => Tagged {
-                body,
+                app_code: &body.app_code,
+                channel: &body.channel,
+                payload: &body.payload,
+                extra: WithoutType(&body.extra),
                 event_type: self.event_type(),
             }
             .serialize(serializer),
@@ -153,9 +303,19 @@ impl Serialize for Event {
     }
 }
 
+/// An object's members but `type`.
+struct WithoutType<'a>(&'a Map<String, Value>);
+
+impl Serialize for WithoutType<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().filter(|(key, _)| key.as_str() != "type"))
+    }
+}
+
 /// The body of a `post_comment_mobile` or `post_comment_rest` event, next to its `type`.
 ///
 /// SDK events carry only `payload`; Multichannel ones also `app_code` and `channel`.
+/// Members the model does not type are kept in [`extra`](PostComment::extra).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PostComment {
@@ -163,19 +323,17 @@ pub struct PostComment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_code: Option<String>,
     /// The Multichannel channel the message came through; absent in SDK events.
-    #[serde(
-        default,
-        deserialize_with = "optional_object",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<Channel>,
     /// The sender, the room and the message.
-    #[serde(
-        default,
-        deserialize_with = "optional_object",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<CommentPayload>,
+    /// Every other member of the event object, raw, as sent, and written back when the event
+    /// is serialised. The event's `type` is not here (the [`Event`] variant is the type; a
+    /// `type` put here is not written); in a `PostComment` parsed on its own, it is. A typed
+    /// field's name put here by hand would be written twice.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 impl PostComment {
@@ -196,40 +354,40 @@ impl PostComment {
     pub fn message(&self) -> Option<&Message> {
         self.payload.as_ref()?.message.as_ref()
     }
+
+    /// When the message was sent ([`Message::event_time`]), if it was sent with a time.
+    #[must_use]
+    pub fn event_time(&self) -> Option<EventTime> {
+        self.message()?.event_time()
+    }
 }
 
-/// A posted comment's `payload`: who sent what, where. Every field may be absent.
+/// A posted comment's `payload`: who sent what, where. Every field may be absent; members the
+/// model does not type are kept in [`extra`](CommentPayload::extra).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct CommentPayload {
     /// The sender.
-    #[serde(
-        default,
-        deserialize_with = "optional_object",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<User>,
     /// The message.
-    #[serde(
-        default,
-        deserialize_with = "optional_object",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<Message>,
     /// The room, with its participants when sent.
-    #[serde(
-        default,
-        deserialize_with = "optional_object",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room: Option<Room>,
     /// The event type again (Qiscus' field `type`), as Multichannel repeats it inside the
     /// payload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+    /// Every member this model does not type, raw, as sent, and written back when the payload
+    /// is serialised. A typed field's name put here by hand would be written twice.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
-/// The Multichannel channel a message came through (top-level `channel`).
+/// The Multichannel channel a message came through (top-level `channel`). Members the model
+/// does not type are kept in [`extra`](Channel::extra).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Channel {
@@ -242,6 +400,10 @@ pub struct Channel {
     /// The channel's source (`wa`, `line`, `fb`, `telegram`, `qiscus`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// Every member this model does not type, raw, as sent, and written back when the channel
+    /// is serialised. A typed field's name put here by hand would be written twice.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 /// An event whose `type` this crate does not know: the type, and every other field raw.

@@ -5,19 +5,21 @@ use core::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde::ser::{Serialize, Serializer};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use super::Id;
 use super::parse::nullable;
+use super::time::from_message_fields;
+use super::{EventTime, Id};
 
 /// The message (Qiscus calls it a comment) that triggered the event.
 ///
 /// Every field may be absent. Timestamps are kept as Qiscus sends them: `created_at` and
-/// `timestamp` as RFC 3339 strings, `unix_timestamp` (seconds) and `unix_nano_timestamp`
-/// (nanoseconds, above 2^53, so never an `f64`) as exact integers.
+/// `timestamp` as RFC 3339 strings, `unix_timestamp` (seconds) and `unix_nano_timestamp` as
+/// exact integers; [`event_time`](Message::event_time) reads them as one instant.
 ///
 /// `extras` and `payload` are kept as raw JSON: `None` when the field is absent,
 /// `Some(Value::Null)` when it is `null`, `Some(Value::Object(..))` for `{}` and the rest.
+/// Every other member is kept in [`extra`](Message::extra).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Message {
@@ -66,12 +68,67 @@ pub struct Message {
     /// The id the sending client gave the message before the server assigned one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unique_temp_id: Option<String>,
-    /// When the message was sent, in nanoseconds since the Unix epoch (exact: above 2^53).
+    /// When the message was sent, since the Unix epoch, as an exact integer (never through an
+    /// `f64`): despite the name, in nanoseconds in SDK payloads (`1506162884156457000`, above
+    /// 2^53) but in **milliseconds** in Multichannel ones (`1752212797000`, next to
+    /// `unix_timestamp` `1752212797`). [`event_time`](Message::event_time) tells them apart.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unix_nano_timestamp: Option<i64>,
     /// When the message was sent, in seconds since the Unix epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unix_timestamp: Option<i64>,
+    /// Every member this model does not type, raw, as sent (fields Qiscus adds later), and
+    /// written back when the message is serialised. A typed field's name put here by hand
+    /// would be written twice.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Message {
+    /// When the message was sent, as one instant, by the rule that
+    /// [`events::event_time`](super::event_time) applies to raw bytes:
+    ///
+    /// 1. [`unix_nano_timestamp`](Message::unix_nano_timestamp), read by magnitude (below
+    ///    10^11 seconds, below 10^14 milliseconds, else nanoseconds; see
+    ///    [`EventTime::from_unix_nano_timestamp`]);
+    /// 2. else [`timestamp`](Message::timestamp), RFC 3339;
+    /// 3. else [`created_at`](Message::created_at), RFC 3339.
+    ///
+    /// A string that is not valid RFC 3339 ([`EventTime::parse_rfc3339`]) counts as absent.
+    /// `None` when no source gives a time. `unix_timestamp` is not a source: Qiscus always
+    /// sends a finer field next to it.
+    ///
+    /// The real payloads (the repository's `fixtures/`), their message's time fields:
+    ///
+    /// ```
+    /// use qiscus_webhook::events::{EventTime, Message};
+    ///
+    /// // Multichannel (2025): milliseconds in `unix_nano_timestamp`.
+    /// let multichannel: Message = serde_json::from_str(r#"{"created_at":"2025-07-11T05:46:37Z","timestamp":"2025-07-11T05:46:37Z","unix_nano_timestamp":1752212797000,"unix_timestamp":1752212797}"#)?;
+    /// let sent = multichannel.event_time().expect("a time");
+    /// assert_eq!(sent, EventTime::from_unix_millis(1_752_212_797_000));
+    /// assert_eq!((sent.unix_seconds(), sent.subsec_nanos()), (1_752_212_797, 0)); // 2025-07-11T05:46:37Z
+    ///
+    /// // SDK (2017): no `unix_nano_timestamp`; `timestamp` (to the second) comes first.
+    /// let sdk: Message = serde_json::from_str(r#"{"created_at":"2017-09-23T10:34:44.156457Z","timestamp":"2017-09-23T10:34:44Z","unix_timestamp":1506162884}"#)?;
+    /// assert_eq!(sdk.event_time(), Some(EventTime::from_unix_seconds(1_506_162_884)));
+    ///
+    /// // Nanoseconds, as SDK payloads send them now.
+    /// let nanos: Message = serde_json::from_str(r#"{"unix_nano_timestamp":1506162884156457000}"#)?;
+    /// assert_eq!(nanos.event_time().map(EventTime::subsec_nanos), Some(156_457_000));
+    ///
+    /// assert_eq!(Message::default().event_time(), None);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    #[must_use]
+    pub fn event_time(&self) -> Option<EventTime> {
+        let rfc3339 = |field: &Option<String>| field.as_deref().and_then(EventTime::parse_rfc3339);
+        from_message_fields(
+            self.unix_nano_timestamp,
+            rfc3339(&self.timestamp),
+            rfc3339(&self.created_at),
+        )
+    }
 }
 
 /// A message's `type`: one of the types Qiscus documents, or [`Unknown`](MessageType::Unknown)

@@ -1,12 +1,9 @@
-//! Verify, then parse: [`Verifier::verify_and_parse`], and the serde helpers that keep the
-//! model strict about shapes (an object is an object) and exact about `null`.
-
-use alloc::string::String;
-use alloc::vec::Vec;
+//! Verify, then parse: [`Verifier::verify_and_parse`], and the serde helper that keeps the
+//! model exact about `null`.
 
 use serde::Deserialize;
-use serde::de::{DeserializeOwned, Deserializer, Error as _};
-use serde_json::{Map, Value};
+use serde::de::{DeserializeOwned, Deserializer};
+use serde_json::Value;
 
 use crate::{Error, Signature, Verified, Verifier};
 
@@ -64,41 +61,4 @@ pub(crate) fn nullable<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<Value>, D::Error> {
     Value::deserialize(deserializer).map(Some)
-}
-
-/// A field holding one object of the model: absent or `null` is `None`; an object is parsed
-/// as `T`; anything else (notably an array, which serde's derive would otherwise accept as the
-/// struct's fields in order) is an error.
-pub(crate) fn optional_object<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: DeserializeOwned,
-{
-    Option::<Map<String, Value>>::deserialize(deserializer)?
-        .map(|fields| from_object(fields).map_err(D::Error::custom))
-        .transpose()
-}
-
-/// A field holding a list of objects of the model: absent or `null` is `None`; an array of
-/// objects is parsed element by element; anything else is an error.
-pub(crate) fn object_list<'de, D, T>(deserializer: D) -> Result<Option<Vec<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: DeserializeOwned,
-{
-    Option::<Vec<Map<String, Value>>>::deserialize(deserializer)?
-        .map(|list| {
-            list.into_iter()
-                .map(from_object)
-                .collect::<Result<Vec<T>, _>>()
-                .map_err(D::Error::custom)
-        })
-        .transpose()
-}
-
-/// Parses one object of the model from its fields.
-pub(crate) fn from_object<T: DeserializeOwned>(
-    fields: Map<String, Value>,
-) -> Result<T, serde_json::Error> {
-    T::deserialize(Value::Object(fields))
 }

@@ -4,11 +4,12 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 
 use super::Id;
-use super::parse::object_list;
 
-/// The chat room the message was posted in. Every field may be absent.
+/// The chat room the message was posted in. Every field may be absent; members the model does
+/// not type are kept in [`extra`](Room::extra).
 ///
 /// `options` is a JSON document inside a string (`"{\"channel\":\"wa\",...}"`): it is kept as
 /// the string Qiscus sent, and [`parse_options`](Room::parse_options) parses it on demand.
@@ -32,11 +33,7 @@ pub struct Room {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<String>,
     /// The room's participants, when sent (Qiscus omits them for public channels).
-    #[serde(
-        default,
-        deserialize_with = "object_list",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participants: Option<Vec<Participant>>,
     /// The room's avatar URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -50,6 +47,10 @@ pub struct Room {
     /// The room type (Qiscus' field `type`): `single`, `group` or `channel`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+    /// Every member this model does not type, raw, as sent, and written back when the room is
+    /// serialised. A typed field's name put here by hand would be written twice.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 impl Room {
@@ -80,7 +81,8 @@ impl Room {
     }
 }
 
-/// A participant of the room. Every field may be absent.
+/// A participant of the room. Every field may be absent; members the model does not type
+/// (real payloads carry `active` and `extras`) are kept in [`extra`](Participant::extra).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Participant {
@@ -111,4 +113,9 @@ pub struct Participant {
     /// The participant's display name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
+    /// Every member this model does not type, raw, as sent (`active`, `extras`, fields Qiscus
+    /// adds later), and written back when the participant is serialised. A typed field's name
+    /// put here by hand would be written twice.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }

@@ -2,9 +2,12 @@
 
 use alloc::string::String;
 
+use serde_json::{Map, Value};
+
 use super::Id;
 
-/// The user who sent the message (the payload's `from`). Every field may be absent.
+/// The user who sent the message (the payload's `from`). Every field may be absent; members
+/// the model does not type are kept in [`extra`](User::extra).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct User {
@@ -23,4 +26,8 @@ pub struct User {
     /// The display name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Every member this model does not type, raw, as sent, and written back when the user is
+    /// serialised. A typed field's name put here by hand would be written twice.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }

@@ -1,5 +1,5 @@
-//! `begin_collecting`: the verified bytes are the bytes pushed, whatever the chunking, and a
-//! body in one chunk is not copied.
+//! Body sinks: the verified bytes are the bytes fed, whatever the chunking and whichever sink
+//! keeps them, and a body in one `Bytes` chunk is not copied.
 #![cfg(feature = "bytes")]
 
 use bytes::Bytes;
@@ -17,12 +17,17 @@ fn one_chunk_is_kept_without_a_copy() {
     let body = Bytes::from_static(b"{\"type\":\"post_comment_mobile\"}");
     let header = verifier.sign(&body).to_string();
     let mut collecting = verifier
-        .begin_collecting([header.as_bytes()], Some(body.len() as u64))
-        .unwrap();
+        .begin_request(
+            [header.as_bytes()],
+            Some(body.len().to_string().as_bytes()),
+            None,
+        )
+        .unwrap()
+        .collect_bytes();
     collecting.push(Bytes::new()).unwrap();
     collecting.push(body.clone()).unwrap();
     collecting.push(Bytes::new()).unwrap();
-    let (bytes, _) = collecting.finish().unwrap();
+    let (bytes, _) = collecting.finish_with_body().unwrap();
     assert_eq!(
         bytes.as_ptr(),
         body.as_ptr(),
@@ -34,25 +39,36 @@ fn one_chunk_is_kept_without_a_copy() {
 fn errors_come_from_the_request_rules() {
     let verifier = verifier();
     let header = verifier.sign(b"x").to_string();
-    let missing = verifier.begin_collecting(std::iter::empty(), None);
+    let missing = verifier.begin_request(std::iter::empty(), None, None);
     assert_eq!(missing.unwrap_err(), Error::MissingSignature);
-    let declared = verifier.begin_collecting([header.as_bytes()], Some(u64::MAX));
+    let declared = verifier.begin_request([header.as_bytes()], Some(b"2001"), None);
     assert_eq!(declared.unwrap_err(), Error::BodyTooLarge);
+    // Not `1*DIGIT` within u64: no declared length; the counted bytes decide.
+    let past_u64 = verifier.begin_request([header.as_bytes()], Some(b"18446744073709551616"), None);
+    assert!(past_u64.is_ok());
 
     let mut collecting = verifier
-        .begin_collecting([header.as_bytes()], None)
-        .unwrap();
+        .begin_request([header.as_bytes()], None, None)
+        .unwrap()
+        .collect_bytes();
     assert_eq!(
         collecting.push(Bytes::from(vec![b'x'; 2_001])),
         Err(Error::BodyTooLarge)
     );
-    assert_eq!(collecting.finish().unwrap_err(), Error::BodyTooLarge);
+    assert_eq!(
+        collecting.finish_with_body().unwrap_err(),
+        Error::BodyTooLarge
+    );
 
     let mut collecting = verifier
-        .begin_collecting([header.as_bytes()], None)
-        .unwrap();
+        .begin_request([header.as_bytes()], None, None)
+        .unwrap()
+        .collect_bytes();
     collecting.push(Bytes::from_static(b"y")).unwrap();
-    assert_eq!(collecting.finish().unwrap_err(), Error::SignatureMismatch);
+    assert_eq!(
+        collecting.finish_with_body().unwrap_err(),
+        Error::SignatureMismatch
+    );
 }
 
 proptest! {
@@ -69,14 +85,21 @@ proptest! {
         let mut points: Vec<usize> = cuts.iter().map(|c| c % (body.len() + 1)).collect();
         points.extend([0, body.len()]);
         points.sort_unstable();
-        let content_length = declared.then_some(body.len() as u64);
-        let mut collecting = verifier.begin_collecting([header.as_bytes()], content_length).unwrap();
+        let content_length = body.len().to_string();
+        let content_length = declared.then_some(content_length.as_bytes());
+        let begin = || verifier.begin_request([header.as_bytes()], content_length, None).unwrap();
+        let mut collecting = begin().collect_bytes();
+        let mut copying = begin().keep_body(Vec::new());
         for window in points.windows(2) {
-            collecting.push(Bytes::copy_from_slice(&body[window[0]..window[1]])).unwrap();
+            let chunk = &body[window[0]..window[1]];
+            collecting.push(Bytes::copy_from_slice(chunk)).unwrap();
+            copying.update(chunk).unwrap();
         }
         prop_assert_eq!(collecting.bytes_seen(), body.len());
-        let (bytes, verified) = collecting.finish().unwrap();
+        let (bytes, verified) = collecting.finish_with_body().unwrap();
         prop_assert_eq!(&bytes[..], &body[..]);
         prop_assert!(verified.is_primary());
+        let (copied, _) = copying.finish_with_body().unwrap();
+        prop_assert_eq!(&copied[..], &body[..]);
     }
 }
