@@ -1,5 +1,5 @@
-//! The plain reference the core is checked against: DESIGN.md's rules written the obvious way,
-//! sharing no code with `qiscus-webhook`.
+//! The plain reference the core is checked against: DESIGN.md's rules (and RFC 9110's
+//! `Content-Length`) written the obvious way, sharing no code with `qiscus-webhook`.
 
 use hmac::{Hmac, KeyInit, Mac};
 use qiscus_webhook::SignatureError;
@@ -45,6 +45,36 @@ pub fn parse_signature(value: &[u8]) -> Result<[u8; 32], SignatureError> {
     Ok(bytes)
 }
 
+/// A `Content-Length` field value by RFC 9110's grammar: `OWS 1*DIGIT OWS` (OWS is spaces and
+/// tabs, nothing else; a digit is `0` to `9`, no sign), as a `u64`; anything else, a number
+/// above `u64::MAX` included, is `None`.
+///
+/// Written by hand, digit by digit, so that no leniency of a library parser (a `+` that
+/// `u64::from_str` takes, the line feeds and form feeds that `trim_ascii` strips, the Unicode
+/// spaces of `str::trim`) can creep into the oracle.
+#[must_use]
+pub fn content_length(value: &[u8]) -> Option<u64> {
+    let mut digits = value;
+    while let [b' ' | b'\t', rest @ ..] = digits {
+        digits = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = digits {
+        digits = rest;
+    }
+    if digits.is_empty() {
+        return None;
+    }
+    let mut length: u64 = 0;
+    for byte in digits {
+        let digit = match byte {
+            b'0'..=b'9' => u64::from(byte - b'0'),
+            _ => return None,
+        };
+        length = length.checked_mul(10)?.checked_add(digit)?;
+    }
+    Some(length)
+}
+
 fn mac(token: &[u8], body: &[u8]) -> Hmac<Sha256> {
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(token)
         .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
@@ -85,6 +115,37 @@ mod tests {
             matching_token(&tokens, b"what do ya want for nothing?", &tag),
             Some(1)
         );
+    }
+
+    #[test]
+    fn content_length_is_ows_digits_ows() {
+        let cases: [(&[u8], Option<u64>); 22] = [
+            (b"5", Some(5)),
+            (b"05", Some(5)),
+            (b"000", Some(0)),
+            (b" 5 ", Some(5)),
+            (b"\t5\t", Some(5)),
+            (b" \t 5\t ", Some(5)),
+            (b"18446744073709551615", Some(u64::MAX)),
+            (b"0018446744073709551615", Some(u64::MAX)),
+            (b"18446744073709551616", None),
+            (b"99999999999999999999999", None),
+            (b"+5", None),
+            (b"-5", None),
+            (b"+111119111111", None),
+            (b"5, 5", None),
+            (b"5 5", None),
+            (b"", None),
+            (b" \t ", None),
+            (b"\r5", None),
+            (b"5\n", None),
+            (b"\x0b5\x0c", None),
+            ("\u{a0}5".as_bytes(), None),
+            ("\u{665}".as_bytes(), None),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(content_length(value), expected, "{value:?}");
+        }
     }
 
     #[test]

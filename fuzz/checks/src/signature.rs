@@ -3,7 +3,8 @@
 use std::string::ToString;
 use std::vec::Vec;
 
-use qiscus_webhook::{Error, Signature, Token, Verifier, signature_from_header_values};
+use qiscus_webhook::header::{content_length_from_header, signature_from_header_values};
+use qiscus_webhook::{Error, Signature, Token, Verifier};
 
 use crate::reference;
 
@@ -17,16 +18,19 @@ use crate::reference;
 ///
 /// When a property fails.
 pub fn signature_parse(data: &[u8]) {
+    // `Signature` has no `==` (only a constant-time `ct_eq`): compare its bytes.
     let parsed = Signature::parse(data);
+    let parsed_bytes = parsed.map(|signature| *signature.as_bytes());
     assert_eq!(
-        parsed.map(|signature| *signature.as_bytes()),
+        parsed_bytes,
         reference::parse_signature(data),
         "Signature::parse disagrees with the grammar on {data:?}",
     );
     if let Ok(text) = std::str::from_utf8(data) {
         assert_eq!(
-            text.parse::<Signature>(),
-            parsed,
+            text.parse::<Signature>()
+                .map(|signature| *signature.as_bytes()),
+            parsed_bytes,
             "FromStr disagrees with parse"
         );
     }
@@ -41,8 +45,8 @@ pub fn signature_parse(data: &[u8]) {
                 "Display is not lowercase hex: {printed:?}",
             );
             assert_eq!(
-                Signature::parse(&printed),
-                Ok(signature),
+                Signature::parse(&printed).map(|again| *again.as_bytes()),
+                Ok(*signature.as_bytes()),
                 "Display does not round-trip"
             );
             assert_eq!(format!("{signature:?}"), format!("Signature({printed})"));
@@ -94,6 +98,10 @@ pub fn encode_header_values(values: &[&[u8]]) -> Vec<u8> {
 /// or more, even equal ones) or malformed (with the grammar's error). `begin_request` applies
 /// the same rule before anything else.
 ///
+/// Each value is also read as a `Content-Length` value: [`content_length_from_header`] agrees
+/// with RFC 9110's `OWS 1*DIGIT OWS` ([`reference::content_length`]), and `begin_request`
+/// refuses early exactly the lengths over the limit that it reads.
+///
 /// # Panics
 ///
 /// When a property fails.
@@ -114,15 +122,32 @@ pub fn header_rule(data: &[u8]) {
     let verifier = Verifier::new(Token::new("header-rule").expect("the token is not empty"));
     // A limit of 0 and a declared length of 1: only the header rule can pass this request on
     // to the length check, so an `Ok` here would be a bug and a 413 means the rule passed.
-    let request = verifier
-        .with_body_limit(0)
-        .begin_request(values.iter().copied(), Some(1));
+    let limited = verifier.with_body_limit(0);
+    let request = limited.begin_request(values.iter().copied(), Some(b"1"), None);
     let expected_request = expected.and(Err(Error::BodyTooLarge));
     assert_eq!(
         request.map(drop),
         expected_request,
         "begin_request applies another header rule on {values:?}",
     );
+
+    let signature = limited.sign(b"").to_string();
+    for value in &values {
+        let length = reference::content_length(value);
+        assert_eq!(
+            content_length_from_header(value),
+            length,
+            "content_length_from_header disagrees with RFC 9110 on {value:?}",
+        );
+        let request = limited.begin_request([signature.as_bytes()], Some(value), None);
+        assert_eq!(
+            request.err(),
+            length
+                .is_some_and(|length| length > 0)
+                .then_some(Error::BodyTooLarge),
+            "begin_request's early reject on Content-Length {value:?}",
+        );
+    }
 }
 
 #[cfg(test)]

@@ -213,7 +213,8 @@ fn expected(input: &VerifyInput, value: &[u8]) -> Result<usize, Error> {
 /// For tokens, a body, a signature value, chunk boundaries and a limit, these all give the
 /// reference's answer (accept with the first matching token's index, or the same error):
 /// [`Verifier::verify`]; `begin`, `update` on each chunk, `finish`; and `begin_request`
-/// with the value and the declared length, then `update`s and `finish` (and `verify_body`).
+/// with the value and the declared length, then `update`s and `finish` (and the whole body in
+/// one `update`, kept: `finish_with_body` gives back exactly the bytes sent).
 /// A body over the limit is `BodyTooLarge` everywhere (once the header is well formed), and
 /// `update` fails from the chunk that passes the limit on, never before. A true signature of
 /// any configured token is accepted.
@@ -256,7 +257,7 @@ pub fn check_verify(input: &VerifyInput) {
         let one_shot = verifier.verify(&input.body, &signature);
         assert_eq!(one_shot.map(|v| v.token_index()), expected, "verify");
 
-        let mut streaming = verifier.begin();
+        let mut streaming = verifier.begin(signature);
         let mut seen = 0usize;
         for chunk in &chunks {
             seen = seen.saturating_add(chunk.len());
@@ -268,7 +269,7 @@ pub fn check_verify(input: &VerifyInput) {
                 assert_eq!(streaming.bytes_seen(), seen, "bytes_seen");
             }
         }
-        let streamed = streaming.finish(&signature);
+        let streamed = streaming.finish();
         assert_eq!(streamed.map(|v| v.token_index()), expected, "streaming");
     }
 
@@ -277,13 +278,15 @@ pub fn check_verify(input: &VerifyInput) {
         ContentLength::True => Some(input.body.len() as u64),
         ContentLength::Declared(length) => Some(u64::from(length)),
     };
+    // The field's value as sent: plain decimal digits.
+    let declared_value = declared.map(|length| length.to_string().into_bytes());
     // The header rule first, then the declared length (an early reject only), then the body.
     let expected_request = match expected {
         Err(Error::MalformedSignature(why)) => Err(Error::MalformedSignature(why)),
         _ if declared.is_some_and(|length| length > input.limit as u64) => Err(Error::BodyTooLarge),
         other => other,
     };
-    let begin = || verifier.begin_request([value.as_slice()], declared);
+    let begin = || verifier.begin_request([value.as_slice()], declared_value.as_deref(), None);
     match begin() {
         Ok(mut request) => {
             for chunk in &chunks {
@@ -295,11 +298,16 @@ pub fn check_verify(input: &VerifyInput) {
                 streamed, expected_request,
                 "begin_request + update + finish"
             );
-            let whole = begin().and_then(|request| request.verify_body(&input.body));
+            // The whole body in one chunk, kept: exactly the bytes sent come back.
+            let whole = begin().and_then(|request| {
+                let mut request = request.keep_body(Vec::new());
+                request.update(&input.body)?;
+                request.finish_with_body()
+            });
             assert_eq!(
-                whole.map(|v| v.token_index()),
-                expected_request,
-                "verify_body"
+                whole.map(|(body, v)| (body == input.body, v.token_index())),
+                expected_request.map(|index| (true, index)),
+                "begin_request + one update + finish_with_body"
             );
         }
         Err(error) => assert_eq!(Err(error), expected_request, "begin_request"),

@@ -78,6 +78,25 @@ fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         encode_header_values(&[&valid, b""]),
     );
     add(rule, "three", encode_header_values(&[b"a", &upper, &valid]));
+    // Each value is also read as a Content-Length: the grammar's edges.
+    add(
+        rule,
+        "content-length-edges",
+        encode_header_values(&[
+            b"5",
+            b"05",
+            b" \t5\t ",
+            b"+5",
+            b"-5",
+            b"5, 5",
+            b"",
+            b"\r5",
+            b"\x0c5\x0b",
+            "\u{a0}5".as_bytes(),
+            b"18446744073709551615",
+            b"18446744073709551616",
+        ]),
+    );
 
     // differential_verify: tokens, signature, limit, chunks, body.
     let diff = "differential_verify";
