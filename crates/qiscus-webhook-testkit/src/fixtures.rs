@@ -6,7 +6,8 @@ pub const POST_COMMENT_MOBILE_2017: &[u8] =
     include_bytes!("../../../fixtures/post_comment_mobile_2017.json");
 
 /// A `post_comment_mobile` event from Qiscus Multichannel (2025): string ids (`id_str`), a
-/// `unix_nano_timestamp` above 2^53, `null` extras and payload.
+/// `unix_nano_timestamp` in milliseconds (`1752212797000`, despite the name), `null` extras
+/// and payload.
 pub const MULTICHANNEL_BOT_2025: &[u8] =
     include_bytes!("../../../fixtures/multichannel_bot_2025.json");
 

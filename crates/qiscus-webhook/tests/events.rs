@@ -1,11 +1,11 @@
-//! Typed events: the real fixtures, exact integers, unknown types, strict shapes, round trips,
-//! and verify-then-parse.
+//! Typed events: the real fixtures, exact integers, unknown types, strict shapes, lossless
+//! round trips, error positions, event times, and verify-then-parse.
 #![cfg(feature = "events")]
 
 use proptest::prelude::*;
 use qiscus_webhook::events::{
-    Channel, CommentPayload, Event, Id, Message, MessageType, Participant, PostComment, Room,
-    UnknownEvent, User,
+    Channel, CommentPayload, Event, EventTime, Id, Message, MessageType, Participant, PostComment,
+    Room, UnknownEvent, User, event_time,
 };
 use qiscus_webhook::{Error, Token, Verifier};
 use serde_json::{Map, Number, Value, json};
@@ -151,14 +151,282 @@ fn multichannel_2025_fixture_parses_to_the_expected_values() {
     );
 }
 
+/// `from_slice` then `to_vec` gives back JSON equal, as a value, to the input.
+fn assert_lossless(body: &[u8]) -> Event {
+    let event = parse(body);
+    let written = serde_json::to_vec(&event).expect("an event always serialises");
+    let original: Value = serde_json::from_slice(body).expect("JSON");
+    let again: Value = serde_json::from_slice(&written).expect("JSON");
+    assert_eq!(again, original, "{}", String::from_utf8_lossy(&written));
+    assert_eq!(parse(&written), event);
+    event
+}
+
 #[test]
-fn every_fixture_round_trips() {
+fn every_fixture_round_trips_losslessly() {
     for fixture in [SDK_2017, MULTICHANNEL_2025] {
-        let event = parse(fixture);
-        assert_eq!(reparse(&event), event);
-        // The re-serialised JSON means the same as the original (every field is modelled)...
-        let original: Value = serde_json::from_slice(fixture).expect("JSON");
-        assert_eq!(serde_json::to_value(&event).expect("serialises"), original);
+        let event = assert_lossless(fixture);
+        // Everything in the fixtures is typed: nothing left over, at any level.
+        let comment = comment(&event);
+        assert!(comment.extra.is_empty(), "{:?}", comment.extra);
+        let payload = comment.payload.as_ref().expect("payload");
+        assert!(payload.extra.is_empty());
+        assert!(comment.sender().expect("from").extra.is_empty());
+        assert!(comment.message().expect("message").extra.is_empty());
+        let room = comment.room().expect("room");
+        assert!(room.extra.is_empty());
+        for participant in room.participants.as_deref().expect("participants") {
+            assert!(participant.extra.is_empty());
+        }
+    }
+}
+
+/// The Multichannel fixture with members the model does not type at every level, as Qiscus
+/// sends some (`participants[].active`, `participants[].extras`) or may add them.
+const WITH_UNKNOWN_FIELDS: &str = r#"{
+  "app_code": "kovof-123",
+  "app_id": 42,
+  "channel": {"id": 123, "name": "Qiscus 123", "source": "wa", "is_active": true, "badge_url": null},
+  "payload": {
+    "from": {"email": "6281xxx132", "id": 0, "id_str": "0", "name": "Harpi", "extras": {"tier": "gold"}, "last_seen": "2025-07-11T05:46:00Z"},
+    "message": {
+      "created_at": "2025-07-11T05:46:37Z",
+      "extras": {"source": "wa", "nested": {"a": [1, 2.5, null, {"b": "c"}]}},
+      "payload": {"url": "http://example.com", "unknown_inside_payload": true},
+      "status": "delivered",
+      "reactions": [{"emoji": "👍", "count": 2}],
+      "text": "a <b> & c \u003cscript\u003e",
+      "timestamp": "2025-07-11T05:46:37Z",
+      "type": "text",
+      "unix_nano_timestamp": 1752212797000,
+      "unix_timestamp": 1752212797,
+      "big": 18446744073709551615,
+      "negative": -9223372036854775808
+    },
+    "room": {
+      "id": "123",
+      "name": "Harpi",
+      "participants": [
+        {"active": true, "email": "6281xxx4132", "extras": {"role": "customer"}, "id": "1"},
+        {"active": false, "email": "xxxn@xx.com", "extras": null, "unread_count": 3}
+      ],
+      "pinned": [],
+      "type": "group",
+      "unread": 0
+    },
+    "type": "post_comment_mobile",
+    "sent_by_bot": false
+  },
+  "type": "post_comment_mobile",
+  "zz_future": {"anything": ["at", "all"]}
+}"#;
+
+#[test]
+fn members_the_model_does_not_type_are_kept_and_written_back_at_every_level() {
+    let event = assert_lossless(WITH_UNKNOWN_FIELDS.as_bytes());
+    let comment = comment(&event);
+    assert_eq!(comment.extra.get("app_id"), Some(&json!(42)));
+    assert_eq!(
+        comment.extra.get("zz_future"),
+        Some(&json!({"anything": ["at", "all"]}))
+    );
+    assert!(
+        !comment.extra.contains_key("type"),
+        "the variant is the type"
+    );
+    let channel = comment.channel.as_ref().expect("channel");
+    assert_eq!(channel.extra.get("is_active"), Some(&json!(true)));
+    assert_eq!(channel.extra.get("badge_url"), Some(&Value::Null)); // null kept
+    let payload = comment.payload.as_ref().expect("payload");
+    assert_eq!(payload.extra.get("sent_by_bot"), Some(&json!(false)));
+    assert_eq!(payload.r#type.as_deref(), Some("post_comment_mobile"));
+    let from = comment.sender().expect("from");
+    assert_eq!(from.extra.get("extras"), Some(&json!({"tier": "gold"})));
+    let message = comment.message().expect("message");
+    assert_eq!(message.extra.get("status"), Some(&json!("delivered")));
+    assert_eq!(message.extra.get("big"), Some(&json!(u64::MAX)));
+    assert_eq!(message.extra.get("negative"), Some(&json!(i64::MIN)));
+    assert_eq!(message.text.as_deref(), Some("a <b> & c <script>"));
+    assert!(!message.extra.contains_key("extras"), "extras is typed");
+    let room = comment.room().expect("room");
+    assert_eq!(room.extra.get("pinned"), Some(&json!([])));
+    let participants = room.participants.as_deref().expect("participants");
+    assert_eq!(participants[0].extra.get("active"), Some(&json!(true)));
+    assert_eq!(
+        participants[0].extra.get("extras"),
+        Some(&json!({"role": "customer"}))
+    );
+    assert_eq!(participants[1].extra.get("active"), Some(&json!(false)));
+    assert_eq!(participants[1].extra.get("extras"), Some(&Value::Null));
+    assert_eq!(participants[1].extra.get("unread_count"), Some(&json!(3)));
+
+    // Parsed through a generic deserializer, the same event.
+    let value: Value = serde_json::from_str(WITH_UNKNOWN_FIELDS).expect("JSON");
+    assert_eq!(
+        serde_json::from_value::<Event>(value).expect("an event"),
+        event
+    );
+}
+
+#[test]
+fn the_raw_bytes_are_the_only_exact_form() {
+    // Equal as JSON values, not as bytes: the key order, the spacing and Go's escapes differ.
+    let event = assert_lossless(WITH_UNKNOWN_FIELDS.as_bytes());
+    let written = serde_json::to_vec(&event).expect("serialises");
+    assert_ne!(written, WITH_UNKNOWN_FIELDS.as_bytes());
+    let go_escaped = br#"{"payload":{"message":{"text":"<b>"}},"type":"post_comment_rest"}"#;
+    let written = serde_json::to_vec(&assert_lossless(go_escaped)).expect("serialises");
+    assert_eq!(
+        written,
+        br#"{"payload":{"message":{"text":"<b>"}},"type":"post_comment_rest"}"#
+    );
+}
+
+#[test]
+fn a_type_put_in_extra_by_hand_is_not_written_twice() {
+    let mut comment = PostComment::default();
+    comment
+        .extra
+        .insert("type".into(), json!("post_comment_rest"));
+    comment.extra.insert("app_id".into(), json!(1));
+    let event = Event::PostCommentMobile(comment);
+    assert_eq!(
+        serde_json::to_string(&event).expect("serialises"),
+        r#"{"app_id":1,"type":"post_comment_mobile"}"#
+    );
+    // A PostComment parsed on its own keeps the event's `type` among its members.
+    let alone: PostComment = serde_json::from_slice(SDK_2017).expect("a comment");
+    assert_eq!(alone.extra.get("type"), Some(&json!("post_comment_mobile")));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Event times.
+
+#[test]
+fn the_event_time_of_the_multichannel_fixture_is_its_milliseconds() {
+    let event = parse(MULTICHANNEL_2025);
+    let message = comment(&event).message().expect("message");
+    // 1752212797000 is milliseconds (next to unix_timestamp 1752212797), not nanoseconds.
+    let expected = EventTime::from_unix_millis(1_752_212_797_000);
+    assert_eq!(expected, EventTime::from_unix_seconds(1_752_212_797));
+    assert_eq!(
+        EventTime::parse_rfc3339("2025-07-11T05:46:37Z"),
+        Some(expected)
+    );
+    assert_eq!(message.event_time(), Some(expected));
+    assert_eq!(event.event_time(), Some(expected));
+    assert_eq!(event_time(MULTICHANNEL_2025), Some(expected));
+    assert_eq!(expected.unix_nanos(), 1_752_212_797_000_000_000);
+    assert_eq!(Some(expected.unix_seconds()), message.unix_timestamp);
+    // Read as nanoseconds it would be 1970-01-01T00:29:12Z.
+    assert_eq!(
+        EventTime::from_unix_nanos(1_752_212_797_000).unix_seconds(),
+        1_752
+    );
+}
+
+#[test]
+fn the_event_time_of_the_sdk_fixture_is_its_timestamp() {
+    let event = parse(SDK_2017);
+    let message = comment(&event).message().expect("message");
+    assert_eq!(message.unix_nano_timestamp, None);
+    // `timestamp` (to the second) before `created_at` (to the microsecond).
+    let expected = EventTime::from_unix_seconds(1_506_162_884);
+    assert_eq!(
+        EventTime::parse_rfc3339("2017-09-23T10:34:44Z"),
+        Some(expected)
+    );
+    assert_eq!(message.event_time(), Some(expected));
+    assert_eq!(event.event_time(), Some(expected));
+    assert_eq!(event_time(SDK_2017), Some(expected));
+    assert_eq!(Some(expected.unix_seconds()), message.unix_timestamp);
+
+    // Without `timestamp`, `created_at`, with its microseconds.
+    let mut message = message.clone();
+    message.timestamp = None;
+    let created = message.event_time().expect("created_at");
+    assert_eq!(
+        (created.unix_seconds(), created.subsec_nanos()),
+        (1_506_162_884, 156_457_000)
+    );
+    // An invalid `timestamp` counts as absent.
+    message.timestamp = Some("2017-09-23 10:34:44".into());
+    assert_eq!(message.event_time(), Some(created));
+    message.created_at = None;
+    assert_eq!(message.event_time(), None);
+}
+
+#[test]
+fn unknown_events_have_the_same_event_time_rule() {
+    let body = br#"{"payload":{"message":{"unix_nano_timestamp":1506162884156457000}},"type":"message_deleted"}"#;
+    let event = parse(body);
+    assert!(matches!(event, Event::Unknown(_)));
+    let expected = EventTime::from_unix_nanos(1_506_162_884_156_457_000);
+    assert_eq!(event.event_time(), Some(expected));
+    assert_eq!(event_time(body), Some(expected));
+    // A misshapen message in an unknown event: no time, never an error.
+    for body in [
+        br#"{"payload":{"message":[1]},"type":"x"}"#.as_slice(),
+        br#"{"payload":7,"type":"x"}"#,
+        br#"{"type":"x"}"#,
+        br#"{"payload":{"message":{"unix_nano_timestamp":"1506162884"}},"type":"x"}"#,
+    ] {
+        assert_eq!(parse(body).event_time(), None);
+        assert_eq!(event_time(body), None);
+    }
+    assert_eq!(parse(br#"{"type":"post_comment_rest"}"#).event_time(), None);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Error positions.
+
+#[test]
+fn a_misfit_deep_in_a_known_event_reports_its_line_and_column() {
+    // The Multichannel fixture, pretty-printed, with a participant's id a float.
+    let mut value: Value = serde_json::from_slice(MULTICHANNEL_2025).expect("JSON");
+    value["payload"]["room"]["participants"][1]["id"] = json!(1.5);
+    let pretty = serde_json::to_string_pretty(&value).expect("JSON");
+    let (line, text) = pretty
+        .lines()
+        .enumerate()
+        .find(|(_, text)| text.trim() == r#""id": 1.5"#)
+        .expect("the misfit is on its own line");
+    let line = line + 1;
+    let column = text.len(); // serde_json points at the value's last character
+
+    let error = Event::from_slice(pretty.as_bytes()).expect_err("a float is not an id");
+    assert_eq!((error.line(), error.column()), (line, column), "{error}");
+    assert!(line > 30, "deep inside: line {line}");
+    let display = error.to_string();
+    assert!(
+        display.ends_with(&format!(" at line {line} column {column}")),
+        "{display}"
+    );
+    assert!(display.contains("expected an id"), "{display}");
+
+    // The same for every misfit of a known event: never line 0, column 0.
+    for body in [
+        "{\"type\":\"post_comment_mobile\",\n\"payload\":5}",
+        "{\"payload\":{\"room\":{\"participants\":[null]}},\n\"type\":\"post_comment_rest\"}",
+        r#"{"payload":{"message":{"type":7}},"type":"post_comment_rest"}"#,
+        r#"{"payload":{"message":{"unix_nano_timestamp":1.5e18}},"type":"post_comment_rest"}"#,
+        r#"{"app_code":1,"type":"post_comment_rest"}"#,
+        r#"{"payload":[],"type":"post_comment_rest"}"#,
+    ] {
+        let error = Event::from_slice(body.as_bytes()).expect_err(body);
+        assert!(error.line() > 0 && error.column() > 0, "{body}: {error}");
+    }
+    // And for a body that is not an event at all: serde's position, as it reports it.
+    for body in [
+        "",
+        "[]",
+        "{}",
+        r#"{"type":5}"#,
+        r#"{"type":"x"} trailing"#,
+        r#"{"a":}"#,
+    ] {
+        let error = Event::from_slice(body.as_bytes()).expect_err(body);
+        assert!(error.line() > 0, "{body:?}: {error}"); // an empty body is at column 0
     }
 }
 
@@ -525,7 +793,11 @@ fn streaming_verification_then_from_slice() {
     let verifier = verifier();
     let header = verifier.sign(MULTICHANNEL_2025).to_string();
     let mut request = verifier
-        .begin_request([header.as_bytes()], Some(MULTICHANNEL_2025.len() as u64))
+        .begin_request(
+            [header.as_bytes()],
+            Some(MULTICHANNEL_2025.len().to_string().as_bytes()),
+            None,
+        )
         .expect("header");
     for chunk in MULTICHANNEL_2025.chunks(100) {
         request.update(chunk).expect("under the limit");
@@ -864,7 +1136,7 @@ impl Kind {
 }
 
 /// Every modelled field of a post_comment event, by path (`[]`: an element of a list). Any
-/// other member is not modelled, and ignored.
+/// other member is not typed, and kept raw in its object's `extra`.
 const FIELDS: &[(&[&str], Kind)] = &[
     (&["app_code"], Kind::String),
     (&["channel"], Kind::Object),
@@ -984,7 +1256,7 @@ fn model_keys() -> Vec<&'static str> {
 }
 
 /// Whether `value` at `path` fits the model: the field's kind, and recursively every modelled
-/// member inside it (members the model does not name are ignored, as the parser ignores them).
+/// member inside it (members the model does not name fit anything: they are kept raw).
 fn fits_model(path: &[&str], value: &Value) -> bool {
     let Some(&(_, kind)) = FIELDS.iter().find(|(field, _)| *field == path) else {
         return true;
@@ -1037,6 +1309,42 @@ fn add_unknown_fields(event: &mut Value, extra: &Map<String, Value>) {
     }
     if let Some(Value::Array(participants)) = event.pointer_mut("/payload/room/participants") {
         participants.iter_mut().for_each(add);
+    }
+}
+
+/// The event with every `extra` emptied: only the typed fields.
+fn without_extra(event: Event) -> Event {
+    let strip = |comment: &mut PostComment| {
+        comment.extra.clear();
+        if let Some(channel) = &mut comment.channel {
+            channel.extra.clear();
+        }
+        if let Some(payload) = &mut comment.payload {
+            payload.extra.clear();
+            if let Some(from) = &mut payload.from {
+                from.extra.clear();
+            }
+            if let Some(message) = &mut payload.message {
+                message.extra.clear();
+            }
+            if let Some(room) = &mut payload.room {
+                room.extra.clear();
+                for participant in room.participants.iter_mut().flatten() {
+                    participant.extra.clear();
+                }
+            }
+        }
+    };
+    match event {
+        Event::PostCommentMobile(mut comment) => {
+            strip(&mut comment);
+            Event::PostCommentMobile(comment)
+        }
+        Event::PostCommentRest(mut comment) => {
+            strip(&mut comment);
+            Event::PostCommentRest(comment)
+        }
+        other => other,
     }
 }
 
@@ -1135,14 +1443,17 @@ proptest! {
         prop_assert_eq!(&written["type"], event.event_type());
     }
 
-    /// Members the model does not know are ignored, at every level.
+    /// Members the model does not type are kept, at every level: the event parses to the same
+    /// typed fields, and serialises back to JSON equal to what it was parsed from.
     #[test]
-    fn unknown_fields_are_ignored(event in known_event(), extra in json_object()) {
+    fn unknown_fields_are_kept(event in known_event(), extra in json_object()) {
         let mut value = serde_json::to_value(&event).expect("serialises");
         add_unknown_fields(&mut value, &extra);
         let parsed = Event::from_slice(&serde_json::to_vec(&value).expect("JSON"));
         prop_assert!(parsed.is_ok(), "{:?}", parsed);
-        prop_assert_eq!(parsed.expect("checked"), event);
+        let parsed = parsed.expect("checked");
+        prop_assert_eq!(serde_json::to_value(&parsed).expect("serialises"), value);
+        prop_assert_eq!(without_extra(parsed), event);
     }
 
     /// A known type promises a shape: the event parses exactly when every modelled field in it
@@ -1185,6 +1496,8 @@ proptest! {
         let parsed = Event::from_slice(&serde_json::to_vec(&body).expect("JSON"));
         prop_assert!(parsed.is_ok(), "{} refused: {:?}", body, parsed);
         let comment = parsed.expect("checked");
-        prop_assert_eq!(comment.post_comment().and_then(|c| c.payload.clone()), Some(CommentPayload::default()));
+        let payload = comment.post_comment().and_then(|c| c.payload.clone()).expect("a payload");
+        prop_assert_eq!(&payload.extra, &unmodelled);
+        prop_assert_eq!((payload.from, payload.message, payload.room, payload.r#type), (None, None, None, None));
     }
 }

@@ -107,8 +107,8 @@ impl Event {
     ///
     /// let body = b"{\"payload\":{\n  \"message\":{\"unix_timestamp\":\"soon\"}}\n,\"type\":\"post_comment_mobile\"}";
     /// let error = Event::from_slice(body).unwrap_err();
-    /// assert_eq!((error.line(), error.column()), (2, 34));
-    /// assert!(error.to_string().ends_with("at line 2 column 34"), "{error}");
+    /// assert_eq!((error.line(), error.column()), (2, 36)); // the end of "soon"
+    /// assert!(error.to_string().ends_with("at line 2 column 36"), "{error}");
     /// ```
     ///
     /// # Errors

@@ -69,9 +69,10 @@ pub struct Message {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unique_temp_id: Option<String>,
     /// When the message was sent, since the Unix epoch, as an exact integer (never through an
-    /// `f64`): despite the name, in nanoseconds in SDK payloads (`1506162884156457000`, above
-    /// 2^53) but in **milliseconds** in Multichannel ones (`1752212797000`, next to
-    /// `unix_timestamp` `1752212797`). [`event_time`](Message::event_time) tells them apart.
+    /// `f64`): despite the name, not always nanoseconds. Qiscus documents nanoseconds
+    /// (`1506162884156457000`, above 2^53), Multichannel sends **milliseconds**
+    /// (`1752212797000`, next to `unix_timestamp` `1752212797`), and the 2017 SDK payload has
+    /// no such field. [`event_time`](Message::event_time) tells the units apart.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unix_nano_timestamp: Option<i64>,
     /// When the message was sent, in seconds since the Unix epoch.
@@ -113,7 +114,7 @@ impl Message {
     /// let sdk: Message = serde_json::from_str(r#"{"created_at":"2017-09-23T10:34:44.156457Z","timestamp":"2017-09-23T10:34:44Z","unix_timestamp":1506162884}"#)?;
     /// assert_eq!(sdk.event_time(), Some(EventTime::from_unix_seconds(1_506_162_884)));
     ///
-    /// // Nanoseconds, as SDK payloads send them now.
+    /// // Nanoseconds, as Qiscus documents the field.
     /// let nanos: Message = serde_json::from_str(r#"{"unix_nano_timestamp":1506162884156457000}"#)?;
     /// assert_eq!(nanos.event_time().map(EventTime::subsec_nanos), Some(156_457_000));
     ///

@@ -4,8 +4,8 @@
 //! Multichannel) and made to survive them:
 //!
 //! - ids arrive as integers (SDK) or strings (Multichannel): both are one [`Id`], exact;
-//! - `unix_nano_timestamp` is an exact `i64`, never an `f64`: nanoseconds above 2^53 in SDK
-//!   payloads, but milliseconds in Multichannel ones (`1752212797000`);
+//! - `unix_nano_timestamp` is an exact `i64`, never an `f64`: documented as nanoseconds (above
+//!   2^53), but milliseconds in Multichannel payloads (`1752212797000`);
 //! - `extras` and `message.payload` may be `{}`, `null` or absent: raw JSON, `null` kept
 //!   apart from absent;
 //! - `room.options` is a JSON document inside a string: kept as sent,
@@ -49,5 +49,5 @@ pub use event::{Channel, CommentPayload, Event, PostComment, UnknownEvent};
 pub use id::Id;
 pub use message::{Message, MessageType};
 pub use room::{Participant, Room};
-pub use time::{EventTime, OutOfRange, event_time};
+pub use time::{EventTime, event_time};
 pub use user::User;
