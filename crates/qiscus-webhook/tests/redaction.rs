@@ -47,6 +47,20 @@ fn tokens_are_redacted() {
 }
 
 #[test]
+fn refused_configuration_tokens_are_not_shown() {
+    let file = format!("{TOKEN}\n\n");
+    let refused = [
+        Token::from_config(format!("{TOKEN}\n")),
+        Token::from_config(format!(" {TOKEN}")),
+        Token::from_config(Token::file_content(file.as_bytes())),
+    ];
+    for refused in refused {
+        let error = refused.unwrap_err();
+        assert_clean("TokenError", &format!("{error} {error:?}"));
+    }
+}
+
+#[test]
 fn verifiers_and_verifications_are_redacted() {
     let verifier = verifier();
     assert_clean("Verifier Debug", &format!("{verifier:?} {verifier:#?}"));
