@@ -17,15 +17,11 @@ type ErrorHandler = Arc<dyn Fn(WebhookError, &HttpRequest) -> actix_web::Error +
 /// optionally an [error handler](WebhookConfig::error_handler), as actix-web's own
 /// `JsonConfig`.
 ///
-/// Register it with `app_data` on the `App`, a `Scope` or a `Resource`. Per request, the
-/// first of these found is used (each one looked up from the resource outwards):
-///
-/// 1. a `WebhookConfig`: `.app_data(WebhookConfig::new(verifier))`;
-/// 2. a `web::Data<WebhookConfig>`;
-/// 3. a bare [`Verifier`]: `.app_data(verifier)` (no error handler);
-/// 4. a `web::Data<Verifier>`.
-///
-/// With none, requests are refused with `500 webhook_not_configured`: a programming error.
+/// Register it with `app_data` on the `App`, a `Scope` or a `Resource`, as
+/// `.app_data(WebhookConfig::new(verifier))` or `.app_data(web::Data::new(...))`: per request,
+/// the nearest `WebhookConfig` is used, else the nearest `web::Data<WebhookConfig>`, exactly as
+/// actix-web looks up its own `JsonConfig`. With none, requests are refused with
+/// `500 webhook_not_configured`: a programming error.
 ///
 /// ```
 /// use actix_web::{App, HttpResponse, error, web};
@@ -87,17 +83,18 @@ impl WebhookConfig {
         &self.verifier
     }
 
-    /// The configuration in the request's `app_data`, by the lookup order above.
-    pub(crate) fn from_request(request: &HttpRequest) -> Option<Self> {
-        match find::<Self>(request) {
-            Some(config) => Some(config.clone()),
-            None => find::<Verifier>(request).map(|verifier| Self::new(verifier.clone())),
-        }
-    }
-
-    /// The configuration in the request's `app_data`, else the `webhook_not_configured` error.
+    /// The configuration in the request's `app_data` (a `WebhookConfig`, else a
+    /// `web::Data<WebhookConfig>`), else the `webhook_not_configured` error.
     pub(crate) fn require(request: &HttpRequest) -> Result<Self, actix_web::Error> {
-        Self::from_request(request).ok_or_else(|| WebhookError::from(Error::NotConfigured).into())
+        request
+            .app_data::<Self>()
+            .or_else(|| {
+                request
+                    .app_data::<web::Data<Self>>()
+                    .map(web::Data::get_ref)
+            })
+            .cloned()
+            .ok_or_else(|| WebhookError::from(Error::NotConfigured).into())
     }
 
     /// The error to answer `refused` with: the handler's, else `refused` itself.
@@ -112,14 +109,6 @@ impl WebhookConfig {
             None => refused.into(),
         }
     }
-}
-
-/// A `T` in the request's `app_data`, else a `web::Data<T>`, as actix-web's own extractors look
-/// up their configuration.
-fn find<T: 'static>(request: &HttpRequest) -> Option<&T> {
-    request
-        .app_data::<T>()
-        .or_else(|| request.app_data::<web::Data<T>>().map(web::Data::get_ref))
 }
 
 impl From<Verifier> for WebhookConfig {

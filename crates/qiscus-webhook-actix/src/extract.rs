@@ -10,7 +10,7 @@ use futures_util::future::LocalBoxFuture;
 use qiscus_webhook::Verified;
 use serde::de::DeserializeOwned;
 
-use crate::{WebhookConfig, WebhookError, body};
+use crate::WebhookConfig;
 
 /// The request body, byte for byte, after its `QISCUS-SDK-SIGNATURE` matched; with which
 /// token matched ([`Verified`]).
@@ -21,12 +21,12 @@ use crate::{WebhookConfig, WebhookError, body};
 /// read once: take no other body extractor (`web::Bytes`, `web::Json`, ...) in the same
 /// handler.
 ///
-/// A refusal is a [`WebhookError`] response, or what the configured
+/// A refusal is a [`WebhookError`](crate::WebhookError) response, or what the configured
 /// [error handler](WebhookConfig::error_handler) returns.
 ///
 /// ```
 /// use actix_web::{App, HttpResponse, web};
-/// use qiscus_webhook_actix::{Token, VerifiedBody, Verifier};
+/// use qiscus_webhook_actix::{Token, VerifiedBody, Verifier, WebhookConfig};
 ///
 /// async fn webhook(VerifiedBody(body, verified): VerifiedBody) -> HttpResponse {
 ///     if !verified.is_primary() {
@@ -37,7 +37,7 @@ use crate::{WebhookConfig, WebhookError, body};
 ///
 /// let verifier = Verifier::new(Token::new("signature token")?);
 /// let app = App::new()
-///     .app_data(verifier)
+///     .app_data(WebhookConfig::new(verifier))
 ///     .route("/webhook", web::post().to(webhook));
 /// # Ok::<(), qiscus_webhook_actix::qiscus_webhook::TokenError>(())
 /// ```
@@ -47,15 +47,14 @@ pub struct VerifiedBody(pub Bytes, pub Verified);
 /// A JSON body deserialised into `T`, only after its `QISCUS-SDK-SIGNATURE` matched; with
 /// which token matched ([`Verified`]).
 ///
-/// Verification is [`VerifiedBody`]'s, then the verified bytes are parsed with
-/// `serde_json::from_slice`: a forged body is refused with 401 even when it is not JSON, and
-/// a verified body that does not parse as `T` with `400 invalid_payload` (serde's error is the
-/// [`WebhookError`]'s [`source`](std::error::Error::source), for logs). The `Content-Type` is
+/// Verification is [`VerifiedBody`]'s, then the verified bytes are parsed by the core's
+/// [`json::parse`](qiscus_webhook::json::parse): a forged body is refused with 401 even when it
+/// is not JSON, and a verified body that does not parse as `T` with `400 invalid_payload`. The `Content-Type` is
 /// not checked: the signature already proves the sender.
 ///
 /// ```
 /// use actix_web::{App, HttpResponse, web};
-/// use qiscus_webhook::events::Event;
+/// use qiscus_webhook_actix::events::Event;
 /// use qiscus_webhook_actix::{Token, VerifiedJson, Verifier, WebhookConfig};
 ///
 /// async fn events(VerifiedJson(event, _): VerifiedJson<Event>) -> HttpResponse {
@@ -78,9 +77,9 @@ async fn verified_body(
     payload: Payload,
 ) -> Result<(WebhookConfig, Bytes, Verified), actix_web::Error> {
     let config = WebhookConfig::require(request)?;
-    match body::verify(config.verifier(), request.headers(), payload).await {
+    match crate::verify(config.verifier(), request.headers(), payload).await {
         Ok((bytes, verified)) => Ok((config, bytes, verified)),
-        Err(error) => Err(config.reject(error, request)),
+        Err(rejection) => Err(config.reject(rejection, request)),
     }
 }
 
@@ -108,9 +107,9 @@ where
         let (request, payload) = (request.clone(), payload.take());
         Box::pin(async move {
             let (config, bytes, verified) = verified_body(&request, payload).await?;
-            match serde_json::from_slice(&bytes) {
+            match qiscus_webhook::json::parse(&bytes) {
                 Ok(value) => Ok(Self(value, verified)),
-                Err(error) => Err(config.reject(WebhookError::invalid_payload(error), &request)),
+                Err(rejection) => Err(config.reject(rejection, &request)),
             }
         })
     }

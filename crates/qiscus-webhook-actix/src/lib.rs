@@ -2,7 +2,6 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod body;
 mod config;
 mod error;
 mod extract;
@@ -11,11 +10,35 @@ mod middleware;
 pub use config::WebhookConfig;
 pub use error::WebhookError;
 pub use extract::{VerifiedBody, VerifiedJson};
-pub use middleware::{VerifyQiscus, VerifyQiscusMiddleware};
+pub use middleware::VerifyQiscus;
+#[doc(hidden)]
+pub use middleware::VerifyQiscusMiddleware;
 
 /// The core crate, for everything this one does not re-export.
 pub use qiscus_webhook;
-pub use qiscus_webhook::{Error, Token, Verified, Verifier};
 /// The core's typed Qiscus events (feature `events`), for `VerifiedJson<events::Event>`.
 #[cfg(feature = "events")]
 pub use qiscus_webhook::events;
+pub use qiscus_webhook::{Error, Token, Verified, Verifier};
+
+/// The extractors' and the middleware's one path: the request's signature values and raw
+/// `Content-Length` to the core's checks, then its drive loop over the payload stream.
+async fn verify<S, E>(
+    verifier: &Verifier,
+    headers: &actix_web::http::header::HeaderMap,
+    payload: S,
+) -> Result<(actix_web::web::Bytes, Verified), qiscus_webhook::Rejection>
+where
+    S: futures_util::Stream<Item = Result<actix_web::web::Bytes, E>>,
+    E: Into<qiscus_webhook::BoxError>,
+{
+    use actix_web::http::header::{CONTENT_LENGTH, HeaderName, HeaderValue};
+    const SIGNATURE: HeaderName = HeaderName::from_static(qiscus_webhook::SIGNATURE_HEADER);
+    // Every value: `get` would show only the first and hide a duplicate.
+    let signatures = headers.get_all(SIGNATURE).map(HeaderValue::as_bytes);
+    let content_length = headers.get(CONTENT_LENGTH).map(HeaderValue::as_bytes);
+    let verification = verifier
+        .begin_request(signatures, content_length, None)?
+        .collect_bytes();
+    qiscus_webhook::drive::stream(verification, payload).await
+}

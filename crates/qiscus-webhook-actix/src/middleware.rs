@@ -4,7 +4,7 @@ use std::fmt;
 use std::future::{Ready, ready};
 use std::rc::Rc;
 
-use crate::{WebhookConfig, body};
+use crate::WebhookConfig;
 use actix_web::HttpMessage;
 use actix_web::body::EitherBody;
 use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
@@ -61,14 +61,14 @@ impl VerifyQiscus {
     ///
     /// ```
     /// use actix_web::{App, web};
-    /// use qiscus_webhook_actix::{Token, Verifier, VerifyQiscus};
+    /// use qiscus_webhook_actix::{Token, Verifier, VerifyQiscus, WebhookConfig};
     ///
     /// async fn webhook(body: web::Bytes) -> String {
     ///     format!("{} verified bytes", body.len())
     /// }
     ///
     /// let verifier = Verifier::new(Token::new("signature token")?);
-    /// let app = App::new().app_data(verifier).service(
+    /// let app = App::new().app_data(WebhookConfig::new(verifier)).service(
     ///     web::scope("/qiscus")
     ///         .wrap(VerifyQiscus::from_app_data())
     ///         .route("/webhook", web::post().to(webhook)),
@@ -100,7 +100,8 @@ where
     }
 }
 
-/// The service [`VerifyQiscus`] wraps around a resource's or a scope's service.
+/// The service [`VerifyQiscus`] wraps around a resource's or a scope's service (an
+/// implementation detail: name [`VerifyQiscus`] instead).
 pub struct VerifyQiscusMiddleware<S> {
     service: Rc<S>,
     config: Option<WebhookConfig>,
@@ -129,15 +130,15 @@ where
                 Err(error) => return Ok(request.error_response(error).map_into_right_body()),
             };
             let payload = request.take_payload();
-            match body::verify(config.verifier(), request.headers(), payload).await {
+            match crate::verify(config.verifier(), request.headers(), payload).await {
                 Ok((bytes, verified)) => {
                     request.set_payload(Payload::from(bytes));
                     request.extensions_mut().insert(verified);
                     let response = service.call(request).await?;
                     Ok(response.map_into_left_body())
                 }
-                Err(error) => {
-                    let error = config.reject(error, request.request());
+                Err(rejection) => {
+                    let error = config.reject(rejection, request.request());
                     Ok(request.error_response(error).map_into_right_body())
                 }
             }

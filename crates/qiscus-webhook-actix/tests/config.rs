@@ -45,7 +45,7 @@ macro_rules! send {
 async fn the_extractor_says_which_token_matched() {
     let app = test::init_service(
         App::new()
-            .app_data(conformance::verifier())
+            .app_data(WebhookConfig::new(conformance::verifier()))
             .route("/webhook", web::post().to(token_index)),
     )
     .await;
@@ -154,7 +154,7 @@ async fn the_middleware_from_app_data_finds_a_scope_config() {
     let app = test::init_service(
         App::new().service(
             web::scope("/qiscus")
-                .app_data(conformance::verifier())
+                .app_data(WebhookConfig::new(conformance::verifier()))
                 .wrap(VerifyQiscus::from_app_data())
                 .route("/webhook", web::post().to(handler)),
         ),
@@ -177,11 +177,13 @@ async fn the_middleware_given_a_verifier_ignores_app_data() {
         format!("{} bytes", body.len())
     }
     let app = test::init_service(
-        App::new().app_data(other_verifier()).service(
-            web::resource("/webhook")
-                .wrap(VerifyQiscus::new(conformance::verifier()))
-                .route(web::post().to(handler)),
-        ),
+        App::new()
+            .app_data(WebhookConfig::new(other_verifier()))
+            .service(
+                web::resource("/webhook")
+                    .wrap(VerifyQiscus::new(conformance::verifier()))
+                    .route(web::post().to(handler)),
+            ),
     )
     .await;
     let signed = SignedRequest::new(TOKEN, "{}");

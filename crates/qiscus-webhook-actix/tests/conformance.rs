@@ -1,5 +1,5 @@
 //! The whole conformance table, in process (`actix_web::test`), through every way the adapter
-//! is configured: the extractors with a `WebhookConfig` or a bare `Verifier` in `app_data`,
+//! is configured: the extractors with a `WebhookConfig` (or `web::Data` of one) in `app_data`,
 //! each as a plain value or in `web::Data`; and the middleware, configured directly or from
 //! `app_data`.
 //!
@@ -104,21 +104,12 @@ async fn extractors_with_a_config_in_web_data() {
 }
 
 #[actix_web::test]
-async fn extractors_with_a_bare_verifier_in_app_data() {
+async fn a_bare_verifier_in_app_data_is_not_a_configuration() {
+    // As actix-web's own `JsonConfig`: only a `WebhookConfig` (or `web::Data` of one) counts.
     run(
-        Setup::BareVerifier,
+        Setup::BareVerifierOnly,
         Some(conformance::verifier()),
-        conformance::cases(),
-    )
-    .await;
-}
-
-#[actix_web::test]
-async fn extractors_with_a_verifier_in_web_data() {
-    run(
-        Setup::VerifierInData,
-        Some(conformance::verifier()),
-        conformance::cases(),
+        unconfigured_cases(),
     )
     .await;
 }

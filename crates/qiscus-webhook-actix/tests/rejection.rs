@@ -44,7 +44,7 @@ async fn rejections_never_show_tokens_or_signatures() {
         }
         let mut builder = test::TestRequest::post()
             .uri(case.path())
-            .app_data(conformance::verifier());
+            .app_data(WebhookConfig::new(conformance::verifier()));
         for (name, value) in &case.headers {
             let name = HeaderName::from_bytes(name).expect("a valid name");
             let value = HeaderValue::from_bytes(value).expect("a valid value");
@@ -113,18 +113,23 @@ struct Order {
 }
 
 #[actix_web::test]
-async fn a_verified_body_that_is_not_a_t_is_invalid_payload_with_serde_as_source() {
+async fn a_verified_body_that_is_not_a_t_is_invalid_payload_with_its_position_as_source() {
     let bad = SignedRequest::new(TOKEN, r#"{"order_id":"seven"}"#);
     let (http_request, mut payload) = request("/orders", &bad)
-        .app_data(conformance::verifier())
+        .app_data(WebhookConfig::new(conformance::verifier()))
         .to_http_parts();
     let refused = VerifiedJson::<Order>::from_request(&http_request, &mut payload)
         .await
         .expect_err("not an Order");
     let webhook_error = refused.as_error::<WebhookError>().expect("a WebhookError");
     assert_eq!(webhook_error.error(), Error::InvalidPayload);
-    let source = std::error::Error::source(webhook_error).expect("serde's error");
-    assert!(source.to_string().contains("invalid type"), "{source}");
+    // serde's position and kind, never serde's message (which would quote the body).
+    let source = std::error::Error::source(webhook_error).expect("the JSON position");
+    let position = source
+        .downcast_ref::<qiscus_webhook::json::PayloadError>()
+        .expect("a PayloadError");
+    assert_eq!((position.line(), position.column()), (1, 19));
+    assert!(!source.to_string().contains("seven"), "{source}");
     assert_eq!(
         body_text(refused.error_response()).await,
         r#"{"error":"invalid_payload"}"#
@@ -132,7 +137,7 @@ async fn a_verified_body_that_is_not_a_t_is_invalid_payload_with_serde_as_source
 
     let ok = SignedRequest::new(TOKEN, r#"{"order_id":7}"#);
     let (http_request, mut payload) = request("/orders", &ok)
-        .app_data(conformance::verifier())
+        .app_data(WebhookConfig::new(conformance::verifier()))
         .to_http_parts();
     let VerifiedJson(order, verified) =
         VerifiedJson::<Order>::from_request(&http_request, &mut payload)
@@ -223,7 +228,7 @@ async fn a_handler_can_look_inside_the_error() {
     }
     let app = test::init_service(
         App::new()
-            .app_data(conformance::verifier())
+            .app_data(WebhookConfig::new(conformance::verifier()))
             .route("/webhook", web::post().to(webhook)),
     )
     .await;

@@ -16,10 +16,8 @@ pub enum Setup {
     Config,
     /// The extractors, with `.app_data(web::Data::new(WebhookConfig::new(verifier)))`.
     ConfigInData,
-    /// The extractors, with `.app_data(verifier)`.
-    BareVerifier,
-    /// The extractors, with `.app_data(web::Data::new(verifier))`.
-    VerifierInData,
+    /// The extractors, with only a bare `.app_data(verifier)`: not a configuration.
+    BareVerifierOnly,
     /// `VerifyQiscus::new(verifier)`, wrapped on the `/webhook` resource and on a `/events`
     /// scope, in front of handlers taking `web::Bytes`.
     Middleware,
@@ -34,11 +32,9 @@ impl Setup {
         dead_code,
         reason = "tests/socket.rs runs them all; tests/conformance.rs one by one"
     )]
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 4] = [
         Self::Config,
         Self::ConfigInData,
-        Self::BareVerifier,
-        Self::VerifierInData,
         Self::Middleware,
         Self::MiddlewareFromAppData,
     ];
@@ -61,11 +57,8 @@ impl Setup {
                     Self::ConfigInData => {
                         config.app_data(web::Data::new(WebhookConfig::new(verifier)));
                     }
-                    Self::BareVerifier => {
+                    Self::BareVerifierOnly => {
                         config.app_data(verifier);
-                    }
-                    Self::VerifierInData => {
-                        config.app_data(web::Data::new(verifier));
                     }
                     Self::Middleware => {}
                 }
