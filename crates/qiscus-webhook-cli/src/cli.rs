@@ -55,10 +55,16 @@ pub struct SigningToken {
     #[arg(long, value_name = "TOKEN", conflicts_with = "token_file")]
     pub token: Option<String>,
 
-    /// Read the token from a file; trailing CR and LF bytes are trimmed, nothing else. Without
-    /// --token and --token-file: QISCUS_WEBHOOK_TOKEN.
+    /// Read the token from a file: its bytes without the one final line ending (LF or CRLF).
+    /// Without --token and --token-file: QISCUS_WEBHOOK_TOKEN.
     #[arg(long, value_name = "PATH")]
     pub token_file: Option<PathBuf>,
+
+    /// Use the token exactly as given. Without it, a token with leading or trailing whitespace
+    /// (a newline kept from a file or a secret store, say) is refused;
+    /// QISCUS_WEBHOOK_TOKEN_VERBATIM=1 does the same for the environment.
+    #[arg(long)]
+    pub verbatim_token: bool,
 }
 
 /// One or more accepted tokens, for verifying (the first given is token 0).
@@ -69,11 +75,17 @@ pub struct VerifyingTokens {
     #[arg(long = "token", value_name = "TOKEN", conflicts_with = "token_files")]
     pub tokens: Vec<String>,
 
-    /// Read an accepted token from a file (trailing CR and LF bytes are trimmed); repeat for
-    /// several. Without --token and --token-file: QISCUS_WEBHOOK_TOKEN, then
+    /// Read an accepted token from a file (its bytes without the one final line ending, LF or
+    /// CRLF); repeat for several. Without --token and --token-file: QISCUS_WEBHOOK_TOKEN, then
     /// QISCUS_WEBHOOK_PREVIOUS_TOKEN if set.
     #[arg(long = "token-file", value_name = "PATH")]
     pub token_files: Vec<PathBuf>,
+
+    /// Use the tokens exactly as given. Without it, a token with leading or trailing
+    /// whitespace (a newline kept from a file or a secret store, say) is refused;
+    /// QISCUS_WEBHOOK_TOKEN_VERBATIM=1 does the same for the environment.
+    #[arg(long)]
+    pub verbatim_token: bool,
 }
 
 #[derive(Debug, Args)]

@@ -16,7 +16,7 @@ fn signed_with(configure: impl FnOnce(&mut assert_cmd::Command)) -> String {
 }
 
 #[test]
-fn token_from_a_file_with_its_line_ending_trimmed() {
+fn token_from_a_file_without_its_final_line_ending() {
     let expected = format!("{}\n", sign(TOKEN, BODY));
     for contents in [
         TOKEN.to_owned(),
@@ -31,13 +31,182 @@ fn token_from_a_file_with_its_line_ending_trimmed() {
     }
 }
 
+/// What a token refused for its surrounding whitespace gives: exit 2, nothing on stdout, one
+/// error line naming `source` and the way to keep the value, never the token.
+fn assert_whitespace_refused(configure: impl FnOnce(&mut assert_cmd::Command), source: &str) {
+    let mut command = qiscus_webhook();
+    command.arg("sign");
+    configure(&mut command);
+    let output = command.write_stdin(BODY).output().expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{source}: {output:?}");
+    assert!(output.stdout.is_empty(), "{source}: {output:?}");
+    assert_one_error_line(&output);
+    let stderr = crate::support::stderr(&output);
+    assert!(
+        stderr.contains(source) && stderr.contains("leading or trailing whitespace"),
+        "{source}: {stderr}"
+    );
+    assert!(
+        stderr.contains("VERBATIM") || stderr.contains("--verbatim-token"),
+        "{stderr}"
+    );
+    assert_no_leak(&output, &[TOKEN]);
+}
+
 #[test]
-fn token_file_keeps_other_whitespace() {
-    let file = TempFile::new(format!(" {TOKEN}\n").as_bytes());
+fn token_file_refuses_other_surrounding_whitespace() {
+    for contents in [
+        format!(" {TOKEN}\n"),
+        format!("{TOKEN} \n"),
+        format!("{TOKEN}\t"),
+        format!("{TOKEN}\n\n"),
+        format!("{TOKEN}\r\n\r\n"),
+        " \t\n".to_owned(),
+    ] {
+        let file = TempFile::new(contents.as_bytes());
+        let path = file.path().display().to_string();
+        assert_whitespace_refused(
+            |command| {
+                command.arg("--token-file").arg(file.path());
+            },
+            &format!("token file {path}"),
+        );
+    }
+}
+
+#[test]
+fn verbatim_token_keeps_a_files_content_exactly() {
+    // The file's one final line ending is still not part of its content.
+    for (contents, token) in [
+        (format!(" {TOKEN}\n"), format!(" {TOKEN}")),
+        (format!("{TOKEN}\n\n"), format!("{TOKEN}\n")),
+        (format!("{TOKEN}\r\n"), TOKEN.to_owned()),
+        (" \t\n".to_owned(), " \t".to_owned()),
+    ] {
+        let file = TempFile::new(contents.as_bytes());
+        let signature = signed_with(|command| {
+            command
+                .arg("--token-file")
+                .arg(file.path())
+                .arg("--verbatim-token");
+        });
+        assert_eq!(
+            signature,
+            format!("{}\n", sign(&token, BODY)),
+            "{contents:?}"
+        );
+    }
+}
+
+/// A trailing LF or CRLF, a leading space, nothing but whitespace.
+fn surrounded() -> [String; 4] {
+    [
+        format!("{TOKEN}\n"),
+        format!("{TOKEN}\r\n"),
+        format!(" {TOKEN}"),
+        " \t\r\n".to_owned(),
+    ]
+}
+
+#[test]
+fn an_environment_token_with_surrounding_whitespace_is_refused() {
+    for value in surrounded() {
+        assert_whitespace_refused(
+            |command| {
+                command.env("QISCUS_WEBHOOK_TOKEN", &value);
+            },
+            "QISCUS_WEBHOOK_TOKEN has",
+        );
+    }
+}
+
+#[test]
+fn verify_refuses_a_previous_token_with_surrounding_whitespace() {
+    for value in surrounded() {
+        let output = qiscus_webhook()
+            .args(["verify", "-s", &sign(TOKEN, BODY)])
+            .env("QISCUS_WEBHOOK_TOKEN", TOKEN)
+            .env("QISCUS_WEBHOOK_PREVIOUS_TOKEN", &value)
+            .write_stdin(BODY)
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(2), "{value:?}: {output:?}");
+        assert_one_error_line(&output);
+        let stderr = crate::support::stderr(&output);
+        assert!(
+            stderr.contains("QISCUS_WEBHOOK_PREVIOUS_TOKEN has"),
+            "{stderr}"
+        );
+        assert_no_leak(&output, &[TOKEN]);
+    }
+}
+
+#[test]
+fn an_environment_token_is_kept_exactly_on_request() {
+    for value in surrounded() {
+        let expected = format!("{}\n", sign(&value, BODY));
+        let by_variable = signed_with(|command| {
+            command
+                .env("QISCUS_WEBHOOK_TOKEN", &value)
+                .env("QISCUS_WEBHOOK_TOKEN_VERBATIM", "1");
+        });
+        assert_eq!(by_variable, expected, "{value:?}");
+        let by_flag = signed_with(|command| {
+            command
+                .arg("--verbatim-token")
+                .env("QISCUS_WEBHOOK_TOKEN", &value);
+        });
+        assert_eq!(by_flag, expected, "{value:?}");
+    }
+}
+
+#[test]
+fn a_bad_verbatim_variable_is_refused_when_the_environment_is_the_source() {
+    let output = qiscus_webhook()
+        .arg("sign")
+        .env("QISCUS_WEBHOOK_TOKEN", TOKEN)
+        .env("QISCUS_WEBHOOK_TOKEN_VERBATIM", "yes")
+        .write_stdin(BODY)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert_one_error_line(&output);
+    assert!(crate::support::stderr(&output).contains("QISCUS_WEBHOOK_TOKEN_VERBATIM must be"));
+    // It does not matter when the token comes from the command line.
     let signature = signed_with(|command| {
-        command.arg("--token-file").arg(file.path());
+        command
+            .args(["--token", TOKEN])
+            .env("QISCUS_WEBHOOK_TOKEN_VERBATIM", "yes");
     });
-    assert_eq!(signature, format!("{}\n", sign(&format!(" {TOKEN}"), BODY)));
+    assert_eq!(signature, format!("{}\n", sign(TOKEN, BODY)));
+}
+
+#[test]
+fn a_token_option_with_surrounding_whitespace_is_refused_unless_verbatim() {
+    for value in surrounded() {
+        assert_whitespace_refused(
+            |command| {
+                command.args(["--token", &value]);
+            },
+            "--token has",
+        );
+        let signature = signed_with(|command| {
+            command.args(["--token", &value, "--verbatim-token"]);
+        });
+        assert_eq!(signature, format!("{}\n", sign(&value, BODY)), "{value:?}");
+    }
+}
+
+#[test]
+fn verify_takes_verbatim_tokens_too() {
+    let value = format!("{TOKEN}\n");
+    qiscus_webhook()
+        .args(["verify", "--verbatim-token", "-s", &sign(&value, BODY)])
+        .env("QISCUS_WEBHOOK_TOKEN", &value)
+        .write_stdin(BODY)
+        .assert()
+        .success()
+        .stdout("valid (token 0)\n");
 }
 
 #[test]
@@ -143,6 +312,7 @@ fn missing_or_empty_tokens_exit_2_with_one_line() {
 #[test]
 fn the_token_never_appears_in_any_failing_run() {
     let token_file = TempFile::new(format!("{TOKEN}\n").as_bytes());
+    let indented_file = TempFile::new(format!("  {TOKEN}\n").as_bytes());
     let good = sign(TOKEN, BODY);
     let runs: Vec<(Vec<String>, bool)> = vec![
         // (arguments, token also in the environment)
@@ -185,6 +355,18 @@ fn the_token_never_appears_in_any_failing_run() {
         ),
         (args(&["send", "--token", TOKEN, "not a url"]), false),
         (args(&["sign", "--token-file", "/nonexistent/token"]), true),
+        (
+            vec![
+                "sign".into(),
+                "--token-file".into(),
+                indented_file.path().display().to_string(),
+            ],
+            true,
+        ),
+        (
+            args(&["verify", "-s", &good, "--token", &format!("{TOKEN}\n")]),
+            false,
+        ),
     ];
     for (arguments, in_env) in runs {
         let mut command = qiscus_webhook();
