@@ -257,18 +257,13 @@ fn status_of(code: &str) -> Option<u16> {
     })
 }
 
-/// The `Content-Length` the adapter reads: the first field, when it is visible ASCII that
-/// parses as a `u64` once trimmed (any other value is only an early reject that is skipped).
+/// The `Content-Length` the adapter reads: the first field, when it is RFC 9110's
+/// `OWS 1*DIGIT OWS` within `u64` ([`reference::content_length`]); any other value declares
+/// nothing (servers refuse it before a handler runs; in process, the adapter skips the early
+/// reject and counts the body).
 fn declared_length(fields: &[(HeaderName, HeaderValue)]) -> Option<u64> {
     let (_, value) = fields.iter().find(|(name, _)| name == "content-length")?;
-    let bytes = value.as_bytes();
-    if !bytes
-        .iter()
-        .all(|b| *b == b'\t' || (b' '..0x7f).contains(b))
-    {
-        return None;
-    }
-    std::str::from_utf8(bytes).ok()?.trim().parse().ok()
+    reference::content_length(value.as_bytes())
 }
 
 /// What the app must answer: `Ok(())` for a 200, else the error code.
@@ -410,4 +405,66 @@ pub fn check_axum(case: &AxumInput) {
         StatusCode::INTERNAL_SERVER_ERROR,
         "a 500 with a configured verifier"
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(values: &[&'static str]) -> Vec<(HeaderName, HeaderValue)> {
+        values
+            .iter()
+            .map(|value| {
+                (
+                    axum::http::header::CONTENT_LENGTH,
+                    HeaderValue::from_static(value),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn declared_length_is_the_first_field_by_the_rfc_grammar() {
+        for (value, expected) in [
+            ("5", Some(5)),
+            ("05", Some(5)),
+            (" 5 ", Some(5)),
+            ("\t5\t", Some(5)),
+            ("18446744073709551615", Some(u64::MAX)),
+            ("18446744073709551616", None),
+            ("+5", None),
+            ("+111119111111", None),
+            ("-5", None),
+            ("5, 5", None),
+            ("", None),
+        ] {
+            assert_eq!(declared_length(&fields(&[value])), expected, "{value:?}");
+        }
+        assert_eq!(declared_length(&fields(&["+5", "5000"])), None);
+        assert_eq!(declared_length(&fields(&["5000", "+5"])), Some(5000));
+        assert_eq!(declared_length(&[]), None);
+    }
+
+    /// Issue 18's input and its neighbours, end to end: a `Content-Length` off the grammar
+    /// declares nothing, so a small, correctly signed body is accepted.
+    #[test]
+    fn a_length_off_the_grammar_is_no_early_reject() {
+        let case = |value: &str, body: &[u8]| AxumInput {
+            route: Route::Raw,
+            signed_by: Some(0),
+            content_length: false,
+            transfer: Transfer::Whole,
+            headers: vec![(b"content-length".to_vec(), value.as_bytes().to_vec())],
+            splits: vec![],
+            body: body.to_vec(),
+            repeat: 1,
+        };
+        let found = hex::decode("040001030d2b313131313139313131313131").unwrap();
+        assert_eq!(AxumInput::decode(&found), case("+111119111111", b""));
+        axum_extractor(&found);
+        for value in ["+111119111111", "+99999", "-99999", "99999, 1", "\t99999 "] {
+            check_axum(&case(value, b""));
+            check_axum(&case(value, b"{}"));
+        }
+    }
 }
