@@ -14,7 +14,7 @@ use qiscus_webhook::Verifier;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::{WebhookRejection, body};
+use crate::WebhookRejection;
 
 /// Applies [`VerifyQiscus`]: verifies every request before the inner service sees it.
 ///
@@ -88,6 +88,7 @@ where
     S::Response: IntoResponse,
     S::Future: Send,
     B: HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<qiscus_webhook::BoxError>,
 {
     type Response = Response;
     type Error = S::Error;
@@ -104,7 +105,7 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         Box::pin(async move {
             let (mut parts, body) = request.into_parts();
-            match body::verify(&verifier, &parts.headers, body).await {
+            match crate::verify(&verifier, &parts.headers, body).await {
                 Ok((bytes, verified)) => {
                     parts.extensions.insert(verified);
                     let request = Request::from_parts(parts, Body::from(bytes));

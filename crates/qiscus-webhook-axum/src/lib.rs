@@ -2,20 +2,32 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod body;
-mod config;
 mod extract;
 mod layer;
 mod rejection;
 
-pub use config::WebhookConfig;
 pub use extract::{VerifiedBody, VerifiedJson};
 pub use layer::{VerifyQiscus, VerifyQiscusLayer};
 pub use rejection::WebhookRejection;
 
 /// The core crate, for everything this one does not re-export.
 pub use qiscus_webhook;
-pub use qiscus_webhook::{Error, Token, Verified, Verifier};
 /// The core's typed Qiscus events (feature `events`), for `VerifiedJson<events::Event>`.
 #[cfg(feature = "events")]
 pub use qiscus_webhook::events;
+pub use qiscus_webhook::{Error, Token, Verified, Verifier};
+
+/// The extractors' and the layer's one path: the core's checks over the headers, then its
+/// drive loop over the body (`http_body::Body`, as axum hands it).
+async fn verify<B>(
+    verifier: &Verifier,
+    headers: &http::HeaderMap,
+    body: B,
+) -> Result<(bytes::Bytes, Verified), qiscus_webhook::Rejection>
+where
+    B: http_body::Body,
+    B::Error: Into<qiscus_webhook::BoxError>,
+{
+    let verification = qiscus_webhook::drive::begin(verifier, headers, None)?.collect_bytes();
+    qiscus_webhook::drive::http_body(verification, body).await
+}

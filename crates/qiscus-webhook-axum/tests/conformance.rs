@@ -1,6 +1,7 @@
 //! The whole conformance table, in process (`tower::ServiceExt::oneshot`), through every way
-//! the adapter is configured: extractors with the verifier in the state, in the app's own
-//! state, in a request extension; and the layer.
+//! the adapter is configured: extractors with the verifier as the state or in the app's own
+//! state, and the layer. An app without a verifier does not compile (`Verifier: FromRef<S>`),
+//! proven by the `compile_fail` doctest of `VerifiedBody`.
 
 mod common;
 
@@ -12,7 +13,7 @@ use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::{HeaderName, HeaderValue, Request};
 use futures_util::stream;
 use qiscus_webhook_testkit::conformance::{
-    self, Case, Reply, Transfer, assert_conformance, unconfigured_cases,
+    self, Case, Reply, Transfer, Unconfigured, assert_conformance, assert_unconfigured, no_app,
 };
 use tower::ServiceExt;
 
@@ -83,16 +84,7 @@ async fn extractors_with_the_verifier_as_state() {
 #[tokio::test]
 async fn extractors_with_the_verifier_in_the_app_state() {
     run(
-        common::with_app_state(Some(conformance::verifier())),
-        conformance::cases(),
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn extractors_with_the_verifier_in_an_extension() {
-    run(
-        common::with_extension(Some(conformance::verifier())),
+        common::with_app_state(conformance::verifier()),
         conformance::cases(),
     )
     .await;
@@ -108,11 +100,7 @@ async fn layer() {
 }
 
 #[tokio::test]
-async fn extractors_without_a_verifier_answer_500() {
-    run(common::with_extension(None), unconfigured_cases()).await;
-}
-
-#[tokio::test]
-async fn extractors_with_a_state_without_a_verifier_answer_500() {
-    run(common::with_app_state(None), unconfigured_cases()).await;
+async fn an_app_without_a_verifier_does_not_compile() {
+    let doctest = include_str!("../src/extract.rs");
+    assert_unconfigured(Unconfigured::CompileError { doctest }, no_app).await;
 }

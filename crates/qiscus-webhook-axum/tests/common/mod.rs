@@ -6,8 +6,7 @@ use axum::extract::FromRef;
 use axum::{Extension, Json, Router, routing::post};
 use qiscus_webhook::events::Event;
 use qiscus_webhook_axum::{
-    Error, Verified, VerifiedBody, VerifiedJson, Verifier, VerifyQiscusLayer, WebhookConfig,
-    WebhookRejection,
+    Error, Verified, VerifiedBody, VerifiedJson, Verifier, VerifyQiscusLayer, WebhookRejection,
 };
 use qiscus_webhook_testkit::{event_reply, raw_receipt};
 use serde_json::Value;
@@ -20,11 +19,11 @@ async fn typed(VerifiedJson(event, _): VerifiedJson<Event>) -> Json<Value> {
     Json(event_reply(event.event_type()))
 }
 
-/// The extractor routes, for any state that gives a [`WebhookConfig`].
+/// The extractor routes, for any state that gives a [`Verifier`].
 fn extractor_routes<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
-    WebhookConfig: FromRef<S>,
+    Verifier: FromRef<S>,
 {
     Router::new()
         .route("/webhook", post(raw))
@@ -36,37 +35,26 @@ pub fn with_verifier_state(verifier: Verifier) -> Router {
     extractor_routes().with_state(verifier)
 }
 
-/// An application state that holds a [`WebhookConfig`] next to its own things.
+/// An application state that holds the [`Verifier`] next to its own things.
 #[derive(Clone)]
 struct AppState {
-    webhook: WebhookConfig,
+    webhook: Verifier,
     #[allow(dead_code, reason = "stands for the rest of an app's state")]
     name: &'static str,
 }
 
-impl FromRef<AppState> for WebhookConfig {
+impl FromRef<AppState> for Verifier {
     fn from_ref(state: &AppState) -> Self {
         state.webhook.clone()
     }
 }
 
-/// The extractors, with the verifier in the app's own state (`None`: a state without one).
-pub fn with_app_state(verifier: Option<Verifier>) -> Router {
-    let webhook = verifier.map(WebhookConfig::new).unwrap_or_default();
+/// The extractors, with the verifier in the app's own state.
+pub fn with_app_state(verifier: Verifier) -> Router {
     extractor_routes().with_state(AppState {
-        webhook,
+        webhook: verifier,
         name: "conformance",
     })
-}
-
-/// The extractors in a stateless router, with the verifier as a request extension (`None`:
-/// not configured at all).
-pub fn with_extension(verifier: Option<Verifier>) -> Router {
-    let routes = extractor_routes();
-    match verifier {
-        Some(verifier) => routes.layer(Extension(verifier)),
-        None => routes,
-    }
 }
 
 /// The layer in front of handlers that use axum's own extractors.
