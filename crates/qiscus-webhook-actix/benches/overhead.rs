@@ -60,9 +60,9 @@ async fn by_hand(
         .headers()
         .get_all("qiscus-sdk-signature")
         .map(HeaderValue::as_bytes);
-    verifier
-        .begin_request(signatures, None)?
-        .verify_body(&body)?;
+    let mut pending = verifier.begin_request(signatures, None, None)?;
+    pending.update(&body)?;
+    pending.finish()?;
     Ok(body.len().to_string())
 }
 

@@ -57,11 +57,12 @@ async fn by_hand(
         .get_all("qiscus-sdk-signature")
         .iter()
         .map(HeaderValue::as_bytes);
-    let pending = verifier.begin_request(signatures, None)?;
+    let mut pending = verifier.begin_request(signatures, None, None)?;
     let body = axum::body::to_bytes(body, verifier.body_limit())
         .await
         .map_err(|_| Error::BodyTooLarge)?;
-    pending.verify_body(&body)?;
+    pending.update(&body)?;
+    pending.finish()?;
     Ok(body.len().to_string())
 }
 
