@@ -65,8 +65,11 @@ fn by_hand(verifier: Verifier) -> impl Filter<Extract = (impl Reply,), Error = R
                     .iter()
                     .map(HeaderValue::as_bytes);
                 let checked: Result<_, Error> = verifier
-                    .begin_request(signatures, None)
-                    .and_then(|pending| pending.verify_body(&body));
+                    .begin_request(signatures, None, None)
+                    .and_then(|mut pending| {
+                        pending.update(&body)?;
+                        pending.finish()
+                    });
                 match checked {
                     Ok(_) => Ok(body.len().to_string()),
                     Err(error) => Err(warp::reject::custom(WebhookRejection::from(error))),

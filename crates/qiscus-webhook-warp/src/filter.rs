@@ -2,23 +2,23 @@
 
 use bytes::Buf;
 use futures_util::Stream;
-use http::HeaderMap;
-use qiscus_webhook::Error;
+use qiscus_webhook::{Error, Verifier, drive, json};
 use serde::de::DeserializeOwned;
+use warp::http::HeaderMap;
 use warp::{Filter, Rejection};
 
-use crate::{VerifiedBody, VerifiedJson, WebhookConfig, WebhookRejection, body};
+use crate::{VerifiedBody, VerifiedJson, VerifierHandle, WebhookRejection};
 
 /// A filter that verifies the request's `QISCUS-SDK-SIGNATURE` against its raw body, and
 /// extracts the exact body ([`VerifiedBody`]: the bytes and which token matched).
 ///
-/// Takes a [`Verifier`](crate::Verifier) (or a [`WebhookConfig`], for a verifier set later
-/// or replaced while running). The checks run in the core's order and reading stops at the
-/// first failure: every `QISCUS-SDK-SIGNATURE` value (a repeated header is refused, never
-/// resolved), `Content-Length` against the verifier's body limit (before reading), the body
-/// streamed in and counted against that limit (chunked bodies without `Content-Length`
-/// included: no `content_length_limit` is needed, and none should be added, as it answers
-/// `411` to them), then the constant-time comparison.
+/// Takes a [`Verifier`] (or a [`VerifierHandle`], for a verifier set later or replaced while
+/// running). The checks run in the core's order and reading stops at the first failure: every
+/// `QISCUS-SDK-SIGNATURE` value (a repeated header is refused, never resolved),
+/// `Content-Length` against the verifier's body limit (before reading), the body streamed in
+/// and counted against that limit (chunked bodies without `Content-Length` included: no
+/// `content_length_limit` is needed, and none should be added, as it answers `411` to them),
+/// then the constant-time comparison.
 ///
 /// A refused request is rejected with a [`WebhookRejection`]: end the route chain with
 /// `.recover(`[`qiscus_webhook_warp::recover`](crate::recover)`)` to answer the status and
@@ -47,11 +47,12 @@ use crate::{VerifiedBody, VerifiedJson, WebhookConfig, WebhookRejection, body};
 /// # Ok::<(), qiscus_webhook_warp::qiscus_webhook::TokenError>(())
 /// ```
 pub fn verified_body(
-    config: impl Into<WebhookConfig>,
+    verifier: impl Into<VerifierHandle>,
 ) -> impl Filter<Extract = (VerifiedBody,), Error = Rejection> + Clone {
-    let config = config.into();
+    let handle = verifier.into();
     warp::any()
-        .map(move || config.clone())
+        // Taken once per request: a `set` while it verifies does not change its verifier.
+        .map(move || handle.verifier())
         .and(warp::header::headers_cloned())
         .and(warp::body::stream())
         .and_then(verify)
@@ -60,14 +61,14 @@ pub fn verified_body(
 /// A filter that verifies the request as [`verified_body`] does, then deserialises the
 /// verified bytes into `T` ([`VerifiedJson`]: the value and which token matched).
 ///
-/// Parsing (`serde_json::from_slice`) happens only after the signature matched: a forged
-/// body is refused with `401` even when it is not JSON, and a verified body that is not a `T`
-/// with `400 invalid_payload` (serde's error is the rejection's
-/// [`source`](std::error::Error::source), for logs). The `Content-Type` is not checked: the
-/// signature already proves the sender.
+/// Parsing ([`qiscus_webhook::json::parse`]) happens only after the signature matched: a
+/// forged body is refused with `401` even when it is not JSON, and a verified body that is not
+/// a `T` with `400 invalid_payload`. The rejection's [`source`](std::error::Error::source) says
+/// where serde stopped, for logs, never serde's message (it quotes the body). The
+/// `Content-Type` is not checked: the signature already proves the sender.
 ///
 /// ```
-/// use qiscus_webhook::events::Event;
+/// use qiscus_webhook_warp::events::Event;
 /// use qiscus_webhook_warp::{Token, VerifiedJson, Verifier, verified_json};
 /// use warp::Filter;
 ///
@@ -80,22 +81,22 @@ pub fn verified_body(
 /// # Ok::<(), qiscus_webhook_warp::qiscus_webhook::TokenError>(())
 /// ```
 pub fn verified_json<T>(
-    config: impl Into<WebhookConfig>,
+    verifier: impl Into<VerifierHandle>,
 ) -> impl Filter<Extract = (VerifiedJson<T>,), Error = Rejection> + Clone
 where
     T: DeserializeOwned + Send + 'static,
 {
-    verified_body(config).and_then(|VerifiedBody(bytes, verified): VerifiedBody| async move {
-        serde_json::from_slice(&bytes)
+    verified_body(verifier).and_then(|VerifiedBody(bytes, verified): VerifiedBody| async move {
+        json::parse(&bytes)
             .map(|value| VerifiedJson(value, verified))
-            .map_err(|error| warp::reject::custom(WebhookRejection::invalid_payload(error)))
+            .map_err(reject)
     })
 }
 
-/// The verification behind both filters: the configuration first (nothing is read without a
-/// verifier), then the core's checks over the headers and the streamed body.
+/// The verification behind both filters: a verifier first (nothing is read without one), then
+/// the core's checks over the headers and the streamed body.
 async fn verify<S, B>(
-    config: WebhookConfig,
+    verifier: Option<Verifier>,
     headers: HeaderMap,
     body: S,
 ) -> Result<VerifiedBody, Rejection>
@@ -103,12 +104,14 @@ where
     S: Stream<Item = Result<B, warp::Error>>,
     B: Buf,
 {
-    let reject = |error: Error| warp::reject::custom(WebhookRejection::from(error));
-    let verifier = config
-        .verifier()
-        .ok_or_else(|| reject(Error::NotConfigured))?;
-    let (bytes, verified) = body::verify(&verifier, &headers, body)
-        .await
-        .map_err(reject)?;
+    let verifier = verifier.ok_or(Error::NotConfigured).map_err(reject)?;
+    let verification = drive::begin(&verifier, &headers, None)
+        .map_err(reject)?
+        .collect_bytes();
+    let (bytes, verified) = drive::stream(verification, body).await.map_err(reject)?;
     Ok(VerifiedBody(bytes, verified))
+}
+
+fn reject(refused: impl Into<WebhookRejection>) -> Rejection {
+    warp::reject::custom(refused.into())
 }

@@ -2,22 +2,21 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod body;
-mod config;
 mod filter;
+mod handle;
 mod recover;
 mod rejection;
 mod verified;
 
-pub use config::WebhookConfig;
 pub use filter::{verified_body, verified_json};
+pub use handle::VerifierHandle;
 pub use recover::recover;
 pub use rejection::{WebhookRejection, error_reply};
 pub use verified::{VerifiedBody, VerifiedJson};
 
 /// The core crate, for everything this one does not re-export.
 pub use qiscus_webhook;
-pub use qiscus_webhook::{Error, Token, Verified, Verifier};
 /// The core's typed Qiscus events (feature `events`), for `VerifiedJson<events::Event>`.
 #[cfg(feature = "events")]
 pub use qiscus_webhook::events;
+pub use qiscus_webhook::{Error, Token, Verified, Verifier};

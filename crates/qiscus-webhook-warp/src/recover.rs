@@ -3,7 +3,8 @@
 use warp::Rejection;
 use warp::reply::Response;
 
-use crate::{WebhookRejection, error_reply};
+use crate::WebhookRejection;
+use crate::rejection::reply;
 
 /// Answers a [`WebhookRejection`] with its status and JSON body (the table in the crate
 /// docs), and passes every other rejection on unchanged, to your own `recover` or to warp's
@@ -45,7 +46,7 @@ use crate::{WebhookRejection, error_reply};
 /// The rejection itself, when it is not a [`WebhookRejection`].
 pub async fn recover(rejection: Rejection) -> Result<Response, Rejection> {
     match rejection.find::<WebhookRejection>() {
-        Some(webhook) => Ok(error_reply(webhook.error())),
+        Some(webhook) => Ok(reply(webhook.rejection())),
         None => Err(rejection),
     }
 }

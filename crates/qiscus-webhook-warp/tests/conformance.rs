@@ -4,28 +4,23 @@
 //!   always sets `Content-Length` and sends the body whole) nor repeat a header (its `header`
 //!   replaces): those cases (chunked, interrupted, repeated `QISCUS-SDK-SIGNATURE`) run in the
 //!   second way below and over a real socket (tests/socket.rs);
-//! - `warp::service(filter)` called with hand-built `http::Request`s: every case, with
-//!   streamed bodies, a body stream that fails, and repeated headers.
+//! - `warp::service(filter)` called with the testkit's `http::Request`s
+//!   (`Case::http_request`): every case, with streamed bodies, a body stream that fails, and
+//!   repeated headers.
 //!
-//! Each through every way the adapter is configured: a verifier, a `WebhookConfig` set after
+//! Each through every way the adapter is configured: a verifier, a `VerifierHandle` set after
 //! the routes were built, a user's own recover function, `recover` on each route with a
-//! catch-all route after them; and a `WebhookConfig` never set, for the unconfigured cases.
+//! catch-all route after them; and a `VerifierHandle` never set, for the unconfigured cases.
 
 mod common;
 
-use std::io;
-
-use bytes::Bytes;
-use futures_util::stream;
-use http_body::Frame;
-use http_body_util::{BodyExt, StreamBody};
 use qiscus_webhook_testkit::conformance::{
-    self, Case, Reply, Transfer, assert_conformance, unconfigured_cases,
+    self, Case, Reply, Transfer, Unconfigured, assert_conformance, assert_unconfigured,
 };
-use qiscus_webhook_warp::WebhookConfig;
+use qiscus_webhook_warp::VerifierHandle;
 use tower::ServiceExt;
-use warp::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
-use warp::http::{HeaderName, HeaderValue, Request};
+use warp::http::HeaderName;
+use warp::http::header::CONTENT_TYPE;
 use warp::{Filter, Rejection};
 
 /// Whether `warp::test::request()` can send the case as it is.
@@ -76,58 +71,20 @@ where
     }
 }
 
-/// A request body: the case's frames, then the end of the stream or an error.
-type CaseBody = StreamBody<stream::Iter<std::vec::IntoIter<Result<Frame<Bytes>, io::Error>>>>;
-
-/// The case as an `http::Request`: headers as raw bytes, in order (repeats kept); the body
-/// whole, streamed without `Content-Length`, or streamed and then failing.
-fn request(case: &Case) -> Request<CaseBody> {
-    let mut builder = Request::post(case.path());
-    for (name, value) in &case.headers {
-        let name = HeaderName::from_bytes(name).expect("the table's header names are valid");
-        let value = HeaderValue::from_bytes(value).expect("the table's header values are valid");
-        builder = builder.header(name, value);
-    }
-    if let Some(len) = case.content_length() {
-        builder = builder.header(CONTENT_LENGTH, len);
-    }
-    let chunk = |bytes: &[u8]| Ok(Frame::data(Bytes::copy_from_slice(bytes)));
-    let mut frames: Vec<Result<Frame<Bytes>, io::Error>> = match case.transfer {
-        Transfer::ContentLength | Transfer::DeclaredLength(_) => vec![chunk(&case.body)],
-        Transfer::Chunked | Transfer::Interrupted => case.chunks().map(chunk).collect(),
-    };
-    if case.transfer == Transfer::Interrupted {
-        let hang_up = io::Error::new(io::ErrorKind::ConnectionAborted, "client hung up");
-        frames.push(Err(hang_up));
-    }
-    let body = StreamBody::new(stream::iter(frames));
-    builder.body(body).expect("the request is valid")
-}
-
-/// The case through `warp::service`.
+/// The case through `warp::service`, as the testkit's `http::Request` (streamed bodies, a
+/// body that fails, repeated headers).
 async fn send_service<F>(routes: &F, case: &Case) -> Reply
 where
     F: Filter<Error = Rejection> + Clone + Send + Sync + 'static,
     F::Extract: warp::Reply,
 {
     let response = warp::service(routes.clone())
-        .oneshot(request(case))
+        .oneshot(case.http_request())
         .await
         .expect("infallible");
-    let status = response.status().as_u16();
-    let content_type = content_type(response.headers());
-    let body = response
-        .into_body()
-        .collect()
+    Reply::from_http(response)
         .await
         .expect("the response body is readable")
-        .to_bytes()
-        .to_vec();
-    Reply {
-        status,
-        content_type,
-        body,
-    }
 }
 
 /// Every case through `warp::service`, the expressible ones through `warp::test` too.
@@ -182,10 +139,10 @@ async fn filters_built_from_a_verifier() {
 }
 
 #[tokio::test]
-async fn filters_built_from_a_config_set_later() {
-    let config = WebhookConfig::unset();
-    let routes = common::with_config(config.clone());
-    config.set(conformance::verifier());
+async fn filters_built_from_a_handle_set_later() {
+    let handle = VerifierHandle::unset();
+    let routes = common::with_handle(handle.clone());
+    handle.set(conformance::verifier());
     run(routes, conformance::cases()).await;
 }
 
@@ -199,10 +156,15 @@ async fn recover_on_each_route_with_a_catch_all_after_them() {
 }
 
 #[tokio::test]
-async fn filters_built_from_a_config_never_set_answer_500() {
-    run(
-        common::with_config(WebhookConfig::unset()),
-        unconfigured_cases(),
-    )
+async fn filters_built_from_a_handle_never_set_answer_500() {
+    let routes = common::with_handle(VerifierHandle::unset());
+    // Declared to the testkit: warp lets an app without a verifier exist; it answers 500.
+    assert_unconfigured(Unconfigured::Answers500, async |case| {
+        send_service(&routes, case).await
+    })
+    .await;
+    assert_unconfigured(Unconfigured::Answers500, async |case| {
+        send_warp_test(&routes, case).await
+    })
     .await;
 }

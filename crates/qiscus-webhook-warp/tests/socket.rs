@@ -12,9 +12,11 @@ mod common;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use qiscus_webhook_testkit::conformance::{self, Case, Transfer, unconfigured_cases};
+use qiscus_webhook_testkit::conformance::{
+    self, Case, Transfer, Unconfigured, assert_unconfigured,
+};
 use qiscus_webhook_testkit::wire;
-use qiscus_webhook_warp::WebhookConfig;
+use qiscus_webhook_warp::VerifierHandle;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use warp::{Filter, Rejection};
@@ -94,10 +96,10 @@ async fn filters_built_from_a_verifier_pass_the_table() {
 }
 
 #[tokio::test]
-async fn filters_built_from_a_config_set_later_pass_the_table() {
-    let config = WebhookConfig::unset();
-    let routes = common::with_config(config.clone());
-    config.set(conformance::verifier());
+async fn filters_built_from_a_handle_set_later_pass_the_table() {
+    let handle = VerifierHandle::unset();
+    let routes = common::with_handle(handle.clone());
+    handle.set(conformance::verifier());
     run(routes, conformance::cases()).await;
 }
 
@@ -112,9 +114,10 @@ async fn recover_on_each_route_passes_the_table() {
 
 #[tokio::test]
 async fn without_a_verifier_answers_500() {
-    run(
-        common::with_config(WebhookConfig::unset()),
-        unconfigured_cases(),
-    )
+    let server = Server::start(common::with_handle(VerifierHandle::unset())).await;
+    assert_unconfigured(Unconfigured::Answers500, async |case| {
+        wire::send(server.addr, case).await
+    })
     .await;
+    server.stop().await;
 }

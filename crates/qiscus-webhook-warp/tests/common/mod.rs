@@ -4,28 +4,28 @@
 use qiscus_webhook::events::Event;
 use qiscus_webhook_testkit::{event_reply, raw_receipt};
 use qiscus_webhook_warp::{
-    VerifiedBody, VerifiedJson, Verifier, WebhookConfig, WebhookRejection, error_reply, recover,
+    VerifiedBody, VerifiedJson, Verifier, VerifierHandle, WebhookRejection, error_reply, recover,
     verified_body, verified_json,
 };
 use warp::{Filter, Rejection, Reply};
 
 /// `POST /webhook`: the receipt of the verified bytes.
 fn raw(
-    config: impl Into<WebhookConfig>,
+    handle: impl Into<VerifierHandle>,
 ) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     warp::path!("webhook")
         .and(warp::post())
-        .and(verified_body(config))
+        .and(verified_body(handle))
         .map(|VerifiedBody(body, _)| warp::reply::json(&raw_receipt(&body)))
 }
 
 /// `POST /events`: the type of the verified, parsed event.
 fn typed(
-    config: impl Into<WebhookConfig>,
+    handle: impl Into<VerifierHandle>,
 ) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     warp::path!("events")
         .and(warp::post())
-        .and(verified_json::<Event>(config))
+        .and(verified_json::<Event>(handle))
         .map(|VerifiedJson(event, _): VerifiedJson<Event>| {
             warp::reply::json(&event_reply(event.event_type()))
         })
@@ -38,11 +38,11 @@ pub fn with_verifier(
     raw(verifier.clone()).or(typed(verifier)).recover(recover)
 }
 
-/// The filters built from a [`WebhookConfig`] (set now, later, or never).
-pub fn with_config(
-    config: WebhookConfig,
+/// The filters built from a [`VerifierHandle`] (set now, later, or never).
+pub fn with_handle(
+    handle: VerifierHandle,
 ) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
-    raw(config.clone()).or(typed(config)).recover(recover)
+    raw(handle.clone()).or(typed(handle)).recover(recover)
 }
 
 /// A user's own recover function, answering with [`error_reply`] and passing the rest on.
