@@ -5,9 +5,13 @@
 pub mod conformance;
 pub mod fixtures;
 pub mod leak;
+#[cfg(feature = "process")]
+pub mod process;
 mod reply;
 mod request;
 mod sign;
+pub mod spec;
+#[cfg(feature = "socket")]
 pub mod wire;
 
 pub use reply::{event_reply, raw_receipt};

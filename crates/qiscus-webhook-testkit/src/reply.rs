@@ -1,4 +1,5 @@
-//! The success bodies of the receiver contract (DESIGN.md), so every test app replies alike.
+//! The success bodies of the receiver contract (`docs/DESIGN.md`, "The receiver examples"), so
+//! every test app replies alike.
 
 use serde_json::{Value, json};
 

@@ -3,6 +3,7 @@
 use qiscus_webhook::SIGNATURE_HEADER;
 
 use crate::sign;
+use crate::spec::RequestSpec;
 
 /// A webhook request as Qiscus sends it: a JSON body and its `qiscus-sdk-signature` header,
 /// ready to hand to any framework's test client.
@@ -92,6 +93,22 @@ impl SignedRequest {
     #[must_use]
     pub fn body(&self) -> &[u8] {
         &self.body
+    }
+
+    /// The request, `POST` to `path`, as a [`RequestSpec`]: its header fields, then the body
+    /// whole with its `Content-Length` (to send with `wire::exchange`, or convert for a
+    /// framework).
+    ///
+    /// ```
+    /// use qiscus_webhook_testkit::SignedRequest;
+    ///
+    /// let spec = SignedRequest::new("token", "{}").to_spec("/webhook");
+    /// assert_eq!((spec.path.as_str(), spec.content_length), ("/webhook", Some(2)));
+    /// assert_eq!(spec.headers[1].0, b"qiscus-sdk-signature");
+    /// ```
+    #[must_use]
+    pub fn to_spec(&self, path: &str) -> RequestSpec {
+        RequestSpec::new(path, self.headers.clone(), self.body.clone())
     }
 
     /// The body, by value.

@@ -8,7 +8,7 @@ use std::task::{Context, Poll, Waker};
 use qiscus_webhook::events::Event;
 use qiscus_webhook::{Error, SIGNATURE_HEADER, Verifier};
 use qiscus_webhook_testkit::conformance::{
-    self, Case, Reply, Route, Transfer, assert_conformance, unconfigured_cases,
+    self, Case, Reply, Route, Transfer, Unconfigured, assert_conformance, assert_unconfigured,
 };
 use qiscus_webhook_testkit::{event_reply, raw_receipt};
 
@@ -21,7 +21,9 @@ fn receive(verifier: Option<&Verifier>, case: &Case) -> Result<serde_json::Value
         .iter()
         .filter(|(name, _)| name.eq_ignore_ascii_case(SIGNATURE_HEADER.as_bytes()))
         .map(|(_, value)| value.as_slice());
-    let mut request = verifier.begin_request(values, case.content_length())?;
+    let declared = case.content_length().map(|len| len.to_string());
+    let mut request =
+        verifier.begin_request(values, declared.as_deref().map(str::as_bytes), None)?;
     let mut body = Vec::new();
     match case.transfer {
         Transfer::ContentLength | Transfer::DeclaredLength(_) => {
@@ -84,9 +86,24 @@ fn the_core_alone_passes_the_table() {
 
 #[test]
 fn the_core_alone_without_a_verifier_answers_500() {
-    block_on(assert_conformance(unconfigured_cases(), async |case| {
-        reply(receive(None, case))
-    }));
+    block_on(assert_unconfigured(
+        Unconfigured::Answers500,
+        async |case| reply(receive(None, case)),
+    ));
+}
+
+#[test]
+#[should_panic(expected = "unconfigured/webhook: status 401, expected 500")]
+fn a_receiver_that_verifies_without_a_verifier_fails_the_unconfigured_rows() {
+    let verifier = conformance::verifier();
+    block_on(assert_unconfigured(
+        Unconfigured::Answers500,
+        async |case| {
+            let mut forged = case.clone();
+            forged.headers.clear();
+            reply(receive(Some(&verifier), &forged))
+        },
+    ));
 }
 
 #[test]

@@ -1,24 +1,9 @@
-//! The conformance table: the requests every adapter must answer exactly as DESIGN.md says.
-//!
-//! Each framework adapter's tests build a small app with the receiver contract's two routes,
-//! configured with [`verifier()`]:
-//!
-//! - `POST /webhook` ([`Route::Raw`]): the handler gets the verified bytes and answers
-//!   [`raw_receipt`] of them;
-//! - `POST /events` ([`Route::Typed`]): the handler gets a parsed
-//!   [`qiscus_webhook::events::Event`] and answers [`event_reply`] of its
-//!   type,
-//!
-//! then send every case of [`cases()`] (and [`unconfigured_cases()`] to the same routes of an app
-//! without a verifier) and hand each response to [`check`], or let [`assert_conformance`] do
-//! it and report every failure at once.
-//!
-//! Statuses and codes are spelled here from DESIGN.md's table, not taken from
-//! `qiscus_webhook::Error`: the table checks the core's mapping too.
+//! The table: the conformance app's verifier, and every [`Case`] with the answer it must get.
 
 use qiscus_webhook::{Token, Verifier};
 use serde_json::{Value, json};
 
+use crate::spec::{BodySpec, RequestSpec};
 use crate::{event_reply, raw_receipt, sign};
 
 /// The primary token of [`verifier()`].
@@ -127,7 +112,7 @@ impl Expect {
     }
 }
 
-// DESIGN.md's status table, spelled out.
+// docs/DESIGN.md's status table ("Error -> HTTP status"), spelled out.
 const MISSING_SIGNATURE: Expect = rejected(401, "missing_signature");
 const DUPLICATE_SIGNATURE: Expect = rejected(401, "duplicate_signature");
 const MALFORMED_SIGNATURE: Expect = rejected(401, "malformed_signature");
@@ -181,6 +166,36 @@ impl Case {
     /// [`Transfer::Interrupted`] (an empty body has no chunk).
     pub fn chunks(&self) -> impl Iterator<Item = &[u8]> {
         self.body.chunks(CHUNK_SIZE)
+    }
+
+    /// The request to send: `POST` to the case's path with its header fields as they are, its
+    /// [`content_length`](Case::content_length), and the body whole or in [`chunks`](Case::chunks)
+    /// (then cut off, for [`Transfer::Interrupted`]).
+    ///
+    /// ```
+    /// use qiscus_webhook_testkit::conformance;
+    /// use qiscus_webhook_testkit::spec::BodySpec;
+    ///
+    /// let case = conformance::case("webhook/content_length_u64_max");
+    /// let request = case.request();
+    /// assert_eq!(request.content_length, Some(u64::MAX));
+    /// assert_eq!(request.body, BodySpec::Whole(case.body.clone()));
+    /// ```
+    #[must_use]
+    pub fn request(&self) -> RequestSpec {
+        let chunks = || self.chunks().map(<[u8]>::to_vec).collect();
+        RequestSpec {
+            path: self.path().to_owned(),
+            headers: self.headers.clone(),
+            content_length: self.content_length(),
+            body: match self.transfer {
+                Transfer::ContentLength | Transfer::DeclaredLength(_) => {
+                    BodySpec::Whole(self.body.clone())
+                }
+                Transfer::Chunked => BodySpec::Chunks(chunks()),
+                Transfer::Interrupted => BodySpec::Interrupted(chunks()),
+            },
+        }
     }
 
     fn new(name: &'static str, route: Route, body: impl Into<Vec<u8>>) -> Self {
@@ -240,9 +255,10 @@ fn padded_event(len: usize) -> Vec<u8> {
 
 /// Every conformance case for an app configured with [`verifier()`].
 ///
-/// Covers every row of DESIGN.md's status table but `webhook_not_configured` (see
-/// [`unconfigured_cases`]), the signature grammar, token rotation, exact bytes, the body limit
-/// by `Content-Length` and by counted bytes, and the order of checks.
+/// Covers every row of `docs/DESIGN.md`'s status table ("Error -> HTTP status") but
+/// `webhook_not_configured` (see [`unconfigured_cases`]), the signature grammar, token
+/// rotation, exact bytes, the body limit by `Content-Length` and by counted bytes, and the
+/// order of checks.
 #[must_use]
 pub fn cases() -> Vec<Case> {
     use Route::{Raw, Typed};
@@ -467,7 +483,11 @@ pub fn cases() -> Vec<Case> {
 /// The cases for an app whose routes have no verifier configured (a programming error): every
 /// request, even a correctly signed one, gets `500 webhook_not_configured`.
 ///
-/// Build the same two routes without a verifier and send these.
+/// Where the adapter lets such an app exist, build the same two routes without a verifier and
+/// send these; where it makes that app impossible by construction (a compile error, a refusal
+/// to launch), these rows cannot be sent: the adapter's test declares so, with its proof, in an
+/// [`Unconfigured`](crate::conformance::Unconfigured) given to
+/// [`assert_unconfigured`](crate::conformance::assert_unconfigured).
 #[must_use]
 pub fn unconfigured_cases() -> Vec<Case> {
     let event = crate::fixtures::POST_COMMENT_MOBILE_2017;
@@ -501,111 +521,6 @@ pub fn case(name: &str) -> Case {
         .chain(unconfigured_cases())
         .find(|case| case.name == name)
         .unwrap_or_else(|| panic!("no conformance case is named {name:?}"))
-}
-
-/// An app's answer to a case, as [`assert_conformance`] gets it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reply {
-    /// The HTTP status.
-    pub status: u16,
-    /// The `Content-Type` header, if any.
-    pub content_type: Option<String>,
-    /// The body.
-    pub body: Vec<u8>,
-}
-
-/// Checks an app's answer to `case`: the status, then the body as JSON (compared as values,
-/// so formatting and key order do not matter).
-///
-/// # Errors
-///
-/// A one-line message naming the case and what differs.
-///
-/// ```
-/// use qiscus_webhook_testkit::conformance::{cases, check};
-///
-/// let case = cases().into_iter().find(|c| c.name == "webhook/missing_signature").unwrap();
-/// assert_eq!(check(&case, 401, br#"{ "error": "missing_signature" }"#), Ok(()));
-/// let wrong = check(&case, 401, br#"{"error":"signature_mismatch"}"#).unwrap_err();
-/// assert!(wrong.contains("webhook/missing_signature"), "{wrong}");
-/// ```
-pub fn check(case: &Case, status: u16, body: &[u8]) -> Result<(), String> {
-    let name = case.name;
-    let expected = case.expect.body();
-    if status != case.expect.status() {
-        return Err(format!(
-            "{name}: status {status}, expected {} (body {}; expected {expected})",
-            case.expect.status(),
-            shown(body),
-        ));
-    }
-    let actual: Value = serde_json::from_slice(body)
-        .map_err(|error| format!("{name}: body is not JSON ({error}): {}", shown(body)))?;
-    if actual != expected {
-        return Err(format!("{name}: body {actual}, expected {expected}"));
-    }
-    Ok(())
-}
-
-/// As [`check`], and the answer's `Content-Type` must be `application/json`.
-///
-/// # Errors
-///
-/// A one-line message naming the case and what differs.
-pub fn check_reply(case: &Case, reply: &Reply) -> Result<(), String> {
-    check(case, reply.status, &reply.body)?;
-    let essence = reply
-        .content_type
-        .as_deref()
-        .map(|value| value.split(';').next().unwrap_or_default().trim());
-    match essence {
-        Some(essence) if essence.eq_ignore_ascii_case("application/json") => Ok(()),
-        _ => Err(format!(
-            "{}: content-type {:?}, expected application/json",
-            case.name, reply.content_type
-        )),
-    }
-}
-
-/// Sends every case through `send` and checks each reply with [`check_reply`]; then panics
-/// with the list of every failure, if any (and if `cases` is empty: a run that checks nothing
-/// is a failure too).
-///
-/// `send` builds the request from the case (path, headers, body, transfer), sends it to the
-/// app, and returns the [`Reply`].
-///
-/// # Panics
-///
-/// When a case fails or no case ran, with one line per failure.
-pub async fn assert_conformance<F>(cases: impl IntoIterator<Item = Case>, mut send: F)
-where
-    F: AsyncFnMut(&Case) -> Reply,
-{
-    let mut ran = 0usize;
-    let mut failures = Vec::new();
-    for case in cases {
-        ran += 1;
-        let reply = send(&case).await;
-        if let Err(failure) = check_reply(&case, &reply) {
-            failures.push(failure);
-        }
-    }
-    assert!(ran > 0, "no conformance case ran");
-    assert!(
-        failures.is_empty(),
-        "{} of {ran} conformance cases failed:\n  {}",
-        failures.len(),
-        failures.join("\n  "),
-    );
-}
-
-/// A body for a failure message: lossy UTF-8, at most 200 characters.
-fn shown(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    match text.char_indices().nth(200) {
-        Some((end, _)) => format!("{:?}...", &text[..end]),
-        None => format!("{text:?}"),
-    }
 }
 
 #[cfg(test)]
@@ -689,37 +604,5 @@ mod tests {
                 .iter()
                 .all(|(_, _, body)| body.len() <= BODY_LIMIT)
         );
-    }
-
-    #[test]
-    fn check_reports_status_body_and_content_type() {
-        let case = cases()
-            .into_iter()
-            .find(|c| c.name == "webhook/empty_body")
-            .unwrap();
-        let receipt = raw_receipt(b"").to_string().into_bytes();
-        assert_eq!(check(&case, 200, &receipt), Ok(()));
-        assert!(
-            check(&case, 401, &receipt)
-                .unwrap_err()
-                .contains("status 401")
-        );
-        assert!(
-            check(&case, 200, b"not json")
-                .unwrap_err()
-                .contains("not JSON")
-        );
-        assert!(check(&case, 200, &raw_receipt(b"x").to_string().into_bytes()).is_err());
-        let reply = |content_type: Option<&str>| Reply {
-            status: 200,
-            content_type: content_type.map(String::from),
-            body: receipt.clone(),
-        };
-        assert_eq!(
-            check_reply(&case, &reply(Some("application/json; charset=utf-8"))),
-            Ok(())
-        );
-        assert!(check_reply(&case, &reply(Some("text/plain"))).is_err());
-        assert!(check_reply(&case, &reply(None)).is_err());
     }
 }

@@ -1,0 +1,408 @@
+//! The socket client around the hand-written request: a tokio `TcpStream`, one
+//! `tokio::time::timeout` for the whole exchange, and `httparse` for the answer's head, its
+//! chunk-size lines and its trailers.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::pin;
+use std::time::Duration;
+
+use httparse::Status;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::{TIMEOUT, raw};
+use crate::conformance::Reply;
+use crate::spec::RequestSpec;
+
+/// Sends `spec` to `addr` on a new connection (the bytes of
+/// [`request_bytes`](super::request_bytes)), hangs up mid-body if the body is
+/// [`Interrupted`](crate::spec::BodySpec::Interrupted), and reads one HTTP/1.x response: the
+/// body by `Transfer-Encoding: chunked`, by `Content-Length`, or else until the server closes.
+/// Within [`TIMEOUT`], from connecting to the end of the body.
+///
+/// The answer is read while the request is written: a server may answer (`413`, `401`) and
+/// close before it takes the whole body, and that answer is what the test wants.
+///
+/// Needs a tokio runtime with I/O and time enabled (`#[tokio::test]`, `#[actix_web::test]`,
+/// `#[rocket::async_test]` all qualify); from blocking code, [`exchange_blocking`].
+///
+/// # Errors
+///
+/// An I/O error connecting, writing or reading (when no answer came back); [`io::ErrorKind::TimedOut`]
+/// after [`TIMEOUT`]; [`io::ErrorKind::InvalidData`] when what came back is not an HTTP/1.x
+/// response; [`io::ErrorKind::UnexpectedEof`] when the server closed the connection before
+/// the end of its answer.
+pub async fn exchange(addr: SocketAddr, spec: &RequestSpec) -> io::Result<Reply> {
+    exchange_within(addr, spec, TIMEOUT).await
+}
+
+/// [`exchange`], within `timeout` instead of [`TIMEOUT`].
+///
+/// # Errors
+///
+/// As [`exchange`].
+pub async fn exchange_within(
+    addr: SocketAddr,
+    spec: &RequestSpec,
+    timeout: Duration,
+) -> io::Result<Reply> {
+    let request = raw::request_bytes(spec, addr);
+    let mut received = Vec::new();
+    let outcome = tokio::time::timeout(
+        timeout,
+        round_trip(addr, &request, raw::hangs_up(spec), &mut received),
+    )
+    .await;
+    outcome.unwrap_or_else(|_| {
+        Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!(
+                "no complete answer within {timeout:?}; received {:?}",
+                String::from_utf8_lossy(&received)
+            ),
+        ))
+    })
+}
+
+/// [`exchange`] from blocking code (a CLI, a plain `#[test]`): the one bridge from blocking to
+/// async in this crate. It runs the exchange on a current-thread tokio runtime of its own,
+/// built for the call.
+///
+/// # Errors
+///
+/// As [`exchange`], and the error of building the runtime.
+///
+/// # Panics
+///
+/// When called from within a tokio runtime (tokio refuses to block one); there, `.await`
+/// [`exchange`] instead.
+pub fn exchange_blocking(addr: SocketAddr, spec: &RequestSpec) -> io::Result<Reply> {
+    block_on(exchange(addr, spec))?
+}
+
+/// Runs `future` on a new current-thread runtime with I/O and time.
+pub(super) fn block_on<F: Future>(future: F) -> io::Result<F::Output> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .build()?;
+    Ok(runtime.block_on(future))
+}
+
+/// Connects, writes `request` (and hangs up if told to) while reading the answer into
+/// `received`.
+async fn round_trip(
+    addr: SocketAddr,
+    request: &[u8],
+    hang_up: bool,
+    received: &mut Vec<u8>,
+) -> io::Result<Reply> {
+    let mut stream = TcpStream::connect(addr).await?;
+    let (mut reader, mut writer) = stream.split();
+    let mut write = pin!(async {
+        writer.write_all(request).await?;
+        if hang_up {
+            writer.shutdown().await?;
+        }
+        io::Result::Ok(())
+    });
+    let mut read = pin!(read_response(&mut reader, received));
+    tokio::select! {
+        reply = &mut read => reply,
+        written = &mut write => match (written, read.await) {
+            // No answer, and the write failed first: that is the error to show.
+            (Err(error), Err(_)) => Err(error),
+            (_, reply) => reply,
+        },
+    }
+}
+
+/// How the body of a response is delimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    /// No body (`1xx`, `204`, `304`).
+    Empty,
+    /// `Content-Length` bytes.
+    Length(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+    /// Until the server closes the connection.
+    UntilClose,
+}
+
+/// A parsed response head.
+#[derive(Debug)]
+struct Head {
+    len: usize,
+    status: u16,
+    content_type: Option<String>,
+    framing: Framing,
+}
+
+fn invalid(what: impl std::fmt::Display, received: &[u8]) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!(
+            "not an HTTP/1.x response ({what}): {:?}",
+            String::from_utf8_lossy(received)
+        ),
+    )
+}
+
+/// The head at the start of `received`, if it is all there.
+fn parse_head(received: &[u8]) -> io::Result<Option<Head>> {
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut response = httparse::Response::new(&mut headers);
+    let len = match response.parse(received) {
+        Ok(Status::Complete(len)) => len,
+        Ok(Status::Partial) => return Ok(None),
+        Err(error) => return Err(invalid(error, received)),
+    };
+    let status = response.code.unwrap_or_default();
+    let mut content_type = None;
+    let mut content_length = None;
+    let mut chunked = false;
+    for header in response.headers.iter() {
+        if header.name.eq_ignore_ascii_case("content-type") && content_type.is_none() {
+            content_type = Some(String::from_utf8_lossy(header.value).into_owned());
+        } else if header.name.eq_ignore_ascii_case("content-length") {
+            let length = std::str::from_utf8(header.value)
+                .ok()
+                .and_then(|value| value.trim().parse::<u64>().ok())
+                .ok_or_else(|| invalid("a content-length that is not a number", received))?;
+            if content_length.is_some_and(|previous| previous != length) {
+                return Err(invalid("two different content-lengths", received));
+            }
+            content_length = Some(length);
+        } else if header.name.eq_ignore_ascii_case("transfer-encoding") {
+            let value = String::from_utf8_lossy(header.value);
+            let last = value.rsplit(',').next().unwrap_or_default().trim();
+            chunked = last.eq_ignore_ascii_case("chunked");
+        }
+    }
+    let framing = match (status, chunked, content_length) {
+        (100..=199 | 204 | 304, _, _) => Framing::Empty,
+        (_, true, _) => Framing::Chunked,
+        (_, false, Some(length)) => Framing::Length(length),
+        (_, false, None) => Framing::UntilClose,
+    };
+    Ok(Some(Head {
+        len,
+        status,
+        content_type,
+        framing,
+    }))
+}
+
+/// Reads more of the answer into `received`; `Ok(false)` at the end of the stream.
+async fn fill<R: AsyncRead + Unpin>(reader: &mut R, received: &mut Vec<u8>) -> io::Result<bool> {
+    let mut buffer = [0; 8192];
+    let read = reader.read(&mut buffer).await?;
+    received.extend_from_slice(&buffer[..read]);
+    Ok(read > 0)
+}
+
+/// [`fill`], where the end of the stream is an error: the server closed in the middle of `what`.
+async fn fill_more<R: AsyncRead + Unpin>(
+    reader: &mut R,
+    received: &mut Vec<u8>,
+    what: &str,
+) -> io::Result<()> {
+    if fill(reader, received).await? {
+        return Ok(());
+    }
+    Err(io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        format!(
+            "the server closed the connection in {what}; received {:?}",
+            String::from_utf8_lossy(received)
+        ),
+    ))
+}
+
+/// One response from `reader`, every byte read kept in `received`.
+async fn read_response<R: AsyncRead + Unpin>(
+    reader: &mut R,
+    received: &mut Vec<u8>,
+) -> io::Result<Reply> {
+    let head = loop {
+        if let Some(head) = parse_head(received)? {
+            break head;
+        }
+        fill_more(reader, received, "the response head").await?;
+    };
+    let body = match head.framing {
+        Framing::Empty => Vec::new(),
+        Framing::Length(length) => {
+            let end = usize::try_from(length)
+                .ok()
+                .and_then(|length| head.len.checked_add(length))
+                .ok_or_else(|| invalid("a content-length beyond memory", received))?;
+            while received.len() < end {
+                fill_more(reader, received, "the body").await?;
+            }
+            received[head.len..end].to_vec()
+        }
+        Framing::UntilClose => {
+            while fill(reader, received).await? {}
+            received[head.len..].to_vec()
+        }
+        Framing::Chunked => read_chunked(reader, received, head.len).await?,
+    };
+    Ok(Reply {
+        status: head.status,
+        content_type: head.content_type,
+        body,
+    })
+}
+
+/// A chunked body starting at `received[at..]`, decoded: chunk-size lines (extensions
+/// allowed) and the trailer section by `httparse`.
+async fn read_chunked<R: AsyncRead + Unpin>(
+    reader: &mut R,
+    received: &mut Vec<u8>,
+    mut at: usize,
+) -> io::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        let (line, size) = match httparse::parse_chunk_size(&received[at..]) {
+            Ok(Status::Complete(parsed)) => parsed,
+            Ok(Status::Partial) => {
+                fill_more(reader, received, "a chunk-size line").await?;
+                continue;
+            }
+            Err(_) => return Err(invalid("a bad chunk-size line", received)),
+        };
+        if size == 0 {
+            at += line;
+            break;
+        }
+        let start = at + line;
+        let end = usize::try_from(size)
+            .ok()
+            .and_then(|size| start.checked_add(size))
+            .ok_or_else(|| invalid("a chunk beyond memory", received))?;
+        while received.len() < end + 2 {
+            fill_more(reader, received, "a chunk").await?;
+        }
+        if &received[end..end + 2] != b"\r\n" {
+            return Err(invalid("a chunk longer than its size", received));
+        }
+        body.extend_from_slice(&received[start..end]);
+        at = end + 2;
+    }
+    // The trailer section: fields, then the empty line.
+    loop {
+        let mut trailers = [httparse::EMPTY_HEADER; 16];
+        match httparse::parse_headers(&received[at..], &mut trailers) {
+            Ok(Status::Complete(_)) => return Ok(body),
+            Ok(Status::Partial) => {}
+            Err(_) => return Err(invalid("a bad trailer section", received)),
+        }
+        fill_more(reader, received, "the trailer section").await?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The reply `response` is read as, from a stream that ends after it.
+    async fn reply(response: &[u8]) -> io::Result<Reply> {
+        read_response(&mut &response[..], &mut Vec::new()).await
+    }
+
+    fn json_413(body: &[u8]) -> Reply {
+        Reply {
+            status: 413,
+            content_type: Some("application/json".into()),
+            body: body.to_vec(),
+        }
+    }
+
+    #[tokio::test]
+    async fn responses_are_read_by_length_by_chunks_or_to_the_end() {
+        let cases: [(&[u8], Reply); 5] = [
+            (
+                b"HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\nContent-Length: 3\r\n\r\nabc",
+                json_413(b"abc"),
+            ),
+            (
+                b"HTTP/1.1 413 Payload Too Large\r\ncontent-type:application/json\r\ntransfer-encoding: chunked\r\n\r\n2;ext=1\r\nab\r\n1\r\nc\r\n0\r\ntrailer: x\r\n\r\n",
+                json_413(b"abc"),
+            ),
+            (
+                b"HTTP/1.1 413 \r\ncontent-type: application/json\r\n\r\nabc",
+                json_413(b"abc"),
+            ),
+            // Reading stops where the framing says the body ends.
+            (
+                b"HTTP/1.1 413 x\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\nabc",
+                json_413(b"ab"),
+            ),
+            (
+                b"HTTP/1.1 204 No Content\r\ncontent-length: 3\r\n\r\n",
+                Reply {
+                    status: 204,
+                    content_type: None,
+                    body: Vec::new(),
+                },
+            ),
+        ];
+        for (response, expected) in cases {
+            let text = String::from_utf8_lossy(response);
+            assert_eq!(reply(response).await.unwrap(), expected, "{text:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn what_is_not_one_whole_response_is_an_error() {
+        use io::ErrorKind::{InvalidData, UnexpectedEof};
+        let cases: [(&[u8], io::ErrorKind); 10] = [
+            (b"", UnexpectedEof),
+            (b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n", UnexpectedEof),
+            (
+                b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\na",
+                UnexpectedEof,
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-length: 3\r\n\r\nab",
+                InvalidData,
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\ncontent-length: two\r\n\r\nab",
+                InvalidData,
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nab\r\n",
+                UnexpectedEof,
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n",
+                InvalidData,
+            ),
+            (b"HTTP/1.1 2000 OK\r\n\r\n", InvalidData),
+            (b"SSH-2.0 200 OK\r\n\r\n", InvalidData),
+            (b"HTTP/1.1 200 OK\r\nno colon\r\n\r\n", InvalidData),
+        ];
+        for (response, kind) in cases {
+            let text = String::from_utf8_lossy(response);
+            let error = reply(response).await.unwrap_err();
+            assert_eq!(error.kind(), kind, "{text:?}: {error}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_response_split_anywhere_reads_the_same() {
+        let response: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+            transfer-encoding: chunked\r\n\r\n1\r\n{\r\n1\r\n}\r\n0\r\n\r\n";
+        for at in 1..response.len() {
+            let (first, second) = response.split_at(at);
+            let mut reader = tokio::io::AsyncReadExt::chain(first, second);
+            let got = read_response(&mut reader, &mut Vec::new()).await.unwrap();
+            assert_eq!((got.status, got.body.as_slice()), (200, &b"{}"[..]), "{at}");
+        }
+    }
+}
