@@ -31,8 +31,9 @@ pub const DEFAULT_BIND: SocketAddr =
 /// A receiver's configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// From `QISCUS_WEBHOOK_TOKEN`, `QISCUS_WEBHOOK_PREVIOUS_TOKEN` and
-    /// `QISCUS_WEBHOOK_BODY_LIMIT` (see [`Verifier::from_env`]).
+    /// From `QISCUS_WEBHOOK_TOKEN`, `QISCUS_WEBHOOK_PREVIOUS_TOKEN`,
+    /// `QISCUS_WEBHOOK_BODY_LIMIT` and `QISCUS_WEBHOOK_TOKEN_VERBATIM` (see
+    /// [`Verifier::from_env`]: a token with leading or trailing whitespace is refused).
     pub verifier: Verifier,
     /// From `BIND` (an IP address and port, default `127.0.0.1:3000`).
     pub bind: SocketAddr,
@@ -232,6 +233,57 @@ mod tests {
             assert!(
                 !line.contains("secret-token") && !line.contains('\n'),
                 "{line}"
+            );
+        }
+    }
+
+    /// A trailing LF or CRLF, a leading space, nothing but whitespace.
+    const SURROUNDED: [&str; 4] = [
+        "secret-token\n",
+        "secret-token\r\n",
+        " secret-token",
+        " \t\n",
+    ];
+
+    #[test]
+    fn a_token_with_surrounding_whitespace_is_refused_naming_the_variable() {
+        for value in SURROUNDED {
+            for variable in ["QISCUS_WEBHOOK_TOKEN", "QISCUS_WEBHOOK_PREVIOUS_TOKEN"] {
+                let mut vars = vec![("QISCUS_WEBHOOK_TOKEN", "current-token")];
+                vars.push((variable, value));
+                let error = config(&vars).unwrap_err();
+                assert_eq!(
+                    error,
+                    ConfigError::Verifier(EnvError::TokenWhitespace(variable)),
+                    "{value:?}"
+                );
+                let line = error.to_string();
+                assert!(
+                    line.starts_with(&format!("{variable} has leading or trailing whitespace"))
+                        && line.contains("QISCUS_WEBHOOK_TOKEN_VERBATIM=1"),
+                    "{line}"
+                );
+                assert!(
+                    !line.contains("secret-token") && !line.contains('\n'),
+                    "{line}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn verbatim_keeps_a_token_with_surrounding_whitespace() {
+        for value in SURROUNDED {
+            let config = config(&[
+                ("QISCUS_WEBHOOK_TOKEN", value),
+                ("QISCUS_WEBHOOK_TOKEN_VERBATIM", "1"),
+            ])
+            .unwrap();
+            let exact = Verifier::new(qiscus_webhook::Token::new(value).unwrap());
+            assert_eq!(
+                config.verifier.sign(b"body").to_string(),
+                exact.sign(b"body").to_string(),
+                "{value:?}"
             );
         }
     }

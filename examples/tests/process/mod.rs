@@ -51,12 +51,34 @@ fn command(name: &str, vars: &[(&str, &str)]) -> Command {
 }
 
 /// The example exits with code 2 and prints exactly one line, on stderr, naming `variable`.
+///
+/// An example that does not refuse would serve forever: it is killed after 30 s (on an
+/// ephemeral port, unless `vars` sets `BIND`), and the test fails instead of hanging.
 pub fn assert_refuses(name: &str, vars: &[(&str, &str)], variable: &str) {
+    let mut command = command(name, vars);
+    if !vars.iter().any(|(key, _)| *key == "BIND") {
+        command.env("BIND", "127.0.0.1:0");
+    }
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the example runs");
+    let started = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() >= Duration::from_secs(30) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{vars:?}: still running after 30 s, it did not refuse");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // It has exited: the pipes hold all it printed (a line, far below a pipe's capacity).
     let Output {
         status,
         stdout,
         stderr,
-    } = command(name, vars).output().expect("the example runs");
+    } = child.wait_with_output().expect("the example's output");
     let stderr = String::from_utf8_lossy(&stderr);
     assert_eq!(
         status.code(),
@@ -158,8 +180,8 @@ pub fn assert_serves(name: &str) {
 }
 
 /// The process tests every example has, for the example `$name` (its binary's name): without a
-/// token, and with bad values, it exits 2 with one line; with a token it listens, verifies and
-/// stops on SIGTERM.
+/// token, with bad values, and with a token read back with its newline, it exits 2 with one
+/// line; with a token it listens, verifies and stops on SIGTERM.
 macro_rules! tests {
     ($name:literal) => {
         #[test]
@@ -181,6 +203,16 @@ macro_rules! tests {
                 "QISCUS_WEBHOOK_BODY_LIMIT",
             );
             $crate::process::assert_refuses($name, &[token, ("BIND", "localhost:3000")], "BIND");
+        }
+
+        #[test]
+        fn a_token_read_with_its_newline_exits_2_naming_the_variable() {
+            let token = format!("{}\n", $crate::process::TOKEN);
+            $crate::process::assert_refuses(
+                $name,
+                &[("QISCUS_WEBHOOK_TOKEN", &token)],
+                "QISCUS_WEBHOOK_TOKEN has leading or trailing whitespace",
+            );
         }
 
         #[test]
