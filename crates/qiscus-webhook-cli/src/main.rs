@@ -5,14 +5,19 @@
 
 #![forbid(unsafe_code)]
 #![warn(clippy::unwrap_used, clippy::expect_used)]
+// A unit test that unwraps fails loudly, which is its job.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod cli;
+mod completions;
 mod exit;
+mod http1;
 mod input;
 mod output;
 mod sample;
 mod send;
 mod sign;
+mod target;
 mod token;
 mod verify;
 
@@ -29,6 +34,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Send(args) => send::run(args),
         Command::Sample(args) => sample::run(args),
+        Command::Completions(args) => completions::run(args),
     };
     match result {
         Ok(outcome) => outcome.into(),

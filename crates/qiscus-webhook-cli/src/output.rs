@@ -29,6 +29,12 @@ pub fn error_line(message: &str) {
     let _ = writeln!(io::stderr().lock(), "error: {message}");
 }
 
+/// Writes `note: <message>` to standard error: something worth knowing about a run that went
+/// through. Ignored if it cannot be written, as [`error_line`].
+pub fn note_line(message: &str) {
+    let _ = writeln!(io::stderr().lock(), "note: {message}");
+}
+
 fn stdout_error(error: io::Error) -> CliError {
     CliError::new(format!("cannot write to standard output: {error}"))
 }

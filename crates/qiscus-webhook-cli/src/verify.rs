@@ -48,7 +48,7 @@ fn check(
     signature: &str,
     input: &mut Input,
 ) -> Result<Result<Verified, Error>, CliError> {
-    let mut request = match verifier.begin_request([signature.as_bytes()], None) {
+    let mut request = match verifier.begin_request([signature.as_bytes()], None, None) {
         Ok(request) => request,
         Err(error) => return Ok(Err(error)),
     };

@@ -1,7 +1,7 @@
 //! `send` against a one-shot receiver on 127.0.0.1.
 
 use crate::support::{
-    Receiver, TOKEN, TempFile, assert_one_error_line, qiscus_webhook, sign, stdout,
+    Receiver, TOKEN, TempFile, assert_one_error_line, qiscus_webhook, sign, stderr, stdout,
 };
 
 const BODY: &[u8] =
@@ -141,4 +141,211 @@ fn tamper_and_no_signature_conflict() {
         .write_stdin(BODY)
         .assert()
         .code(2);
+}
+
+#[test]
+fn header_fields_are_added_after_the_others_in_order() {
+    let receiver = Receiver::start("200 OK", ANSWER);
+    let output = send(
+        &receiver,
+        &[
+            "--header",
+            "X-Trace: one two ",
+            "-H",
+            "QISCUS-SDK-SIGNATURE:not-hex",
+            "--header",
+            "x-trace:2",
+        ],
+        BODY,
+    );
+    let request = receiver.recorded();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    // The computed signature first, then the duplicate as given.
+    assert_eq!(
+        request.header("qiscus-sdk-signature"),
+        [sign(TOKEN, BODY).as_str(), "not-hex"]
+    );
+    assert_eq!(request.header("x-trace"), ["one two", "2"]);
+    let names: Vec<&str> = request
+        .headers
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .collect();
+    assert_eq!(
+        &names[names.len() - 3..],
+        ["X-Trace", "QISCUS-SDK-SIGNATURE", "x-trace"]
+    );
+}
+
+#[test]
+fn header_refuses_what_send_writes_itself_and_bad_syntax() {
+    for (header, why) in [
+        ("Content-Length: 5", "written by send itself"),
+        ("transfer-encoding:chunked", "--chunked"),
+        ("Host:example.com", "written by send itself"),
+        ("no colon", "NAME:VALUE"),
+        ("Bad Name:x", "header name"),
+        (":x", "empty"),
+    ] {
+        let output = qiscus_webhook()
+            .args([
+                "send",
+                "--token",
+                TOKEN,
+                "--header",
+                header,
+                "http://127.0.0.1:9/",
+            ])
+            .write_stdin(BODY)
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(2), "{header:?}");
+        let stderr = stderr(&output);
+        assert!(stderr.contains(why), "{header:?}: {stderr}");
+    }
+}
+
+#[test]
+fn signature_is_sent_verbatim_without_a_token() {
+    for value in [" sha256=abc ", "ABCDEF", "é", ""] {
+        let receiver = Receiver::start("401 Unauthorized", r#"{"error":"malformed_signature"}"#);
+        let output = qiscus_webhook()
+            .args(["send", &receiver.url, "--signature", value])
+            .write_stdin(BODY)
+            .output()
+            .expect("runs");
+        let request = receiver.recorded();
+        assert_eq!(output.status.code(), Some(1), "{value:?}: {output:?}");
+        // The receiver trims what it records; the CLI sent the value as given.
+        assert_eq!(
+            request.header("qiscus-sdk-signature"),
+            [value.trim()],
+            "{value:?}"
+        );
+        assert_eq!(request.body, BODY);
+    }
+}
+
+#[test]
+fn signature_with_a_line_break_is_refused() {
+    let output = qiscus_webhook()
+        .args([
+            "send",
+            "--signature",
+            "ab\r\nX-Evil: 1",
+            "http://127.0.0.1:9/",
+        ])
+        .write_stdin(BODY)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert_one_error_line(&output);
+    assert!(stderr(&output).contains("--signature cannot contain CR, LF or NUL"));
+}
+
+#[test]
+fn signature_conflicts_with_no_signature_tamper_and_tokens() {
+    for flags in [
+        &["--signature", "abc", "--no-signature"][..],
+        &["--signature", "abc", "--tamper"],
+        &["--signature", "abc", "--token", TOKEN],
+        &["--signature", "abc", "--token-file", "token.txt"],
+    ] {
+        let output = qiscus_webhook()
+            .arg("send")
+            .args(flags)
+            .arg("http://127.0.0.1:9/")
+            .write_stdin(BODY)
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(2), "{flags:?}");
+        assert!(
+            stderr(&output).contains("cannot be used with"),
+            "{flags:?}: {}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn a_url_without_a_scheme_says_to_add_one() {
+    let output = qiscus_webhook()
+        .args(["send", "--token", TOKEN, "127.0.0.1:3000/webhook"])
+        .write_stdin(BODY)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert_one_error_line(&output);
+    let stderr = stderr(&output);
+    assert!(
+        stderr.contains("has no scheme: add http:// or https://"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("http://127.0.0.1:3000/webhook"), "{stderr}");
+}
+
+#[test]
+fn other_schemes_and_credentials_are_refused_clearly() {
+    for (url, expected) in [
+        ("ftp://127.0.0.1/", "http:// or https:// URLs only"),
+        ("http://user:s3cret@127.0.0.1/", "--header"),
+        ("http://", "not a valid URL"),
+    ] {
+        let output = qiscus_webhook()
+            .args(["send", "--no-signature", url])
+            .write_stdin(BODY)
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(2), "{url}");
+        assert_one_error_line(&output);
+        let stderr = stderr(&output);
+        assert!(stderr.contains(expected), "{url}: {stderr}");
+        assert!(!stderr.contains("s3cret"), "{url}: {stderr}");
+    }
+}
+
+#[test]
+fn a_zero_timeout_is_refused_in_words() {
+    let output = qiscus_webhook()
+        .args([
+            "send",
+            "--no-signature",
+            "--timeout",
+            "0",
+            "http://127.0.0.1:9/",
+        ])
+        .write_stdin(BODY)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = stderr(&output);
+    assert!(
+        stderr.contains("the timeout must be at least 1 second"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("is not in 1.."), "{stderr}");
+}
+
+#[test]
+fn a_refused_connection_names_the_address() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let output = qiscus_webhook()
+        .args([
+            "send",
+            "--no-signature",
+            &format!("http://127.0.0.1:{port}/"),
+        ])
+        .write_stdin(BODY)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert_one_error_line(&output);
+    let stderr = stderr(&output);
+    assert!(
+        stderr.contains(&format!("cannot connect to 127.0.0.1:{port}")),
+        "{stderr}"
+    );
 }

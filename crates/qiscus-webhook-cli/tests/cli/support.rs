@@ -128,16 +128,7 @@ const PATIENCE: Duration = Duration::from_secs(20);
 
 impl Receiver {
     pub fn start(status_line: &'static str, body: &'static str) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        let url = format!(
-            "http://{}/webhook",
-            listener.local_addr().expect("bound address")
-        );
-        let handle = thread::spawn(move || {
-            let stream = accept_one(&listener);
-            serve_one(stream, status_line, body)
-        });
-        Self { url, handle }
+        Self::serve(move |stream| serve_one(stream, status_line, body))
     }
 
     /// Waits for the request to have been served, and returns it.
@@ -148,7 +139,7 @@ impl Receiver {
     }
 }
 
-fn accept_one(listener: &TcpListener) -> TcpStream {
+pub fn accept_one(listener: &TcpListener) -> TcpStream {
     listener
         .set_nonblocking(true)
         .expect("non-blocking listener");
@@ -157,6 +148,7 @@ fn accept_one(listener: &TcpListener) -> TcpStream {
         match listener.accept() {
             Ok((stream, _)) => {
                 stream.set_nonblocking(false).expect("blocking stream");
+                stream.set_nodelay(true).expect("TCP_NODELAY");
                 stream
                     .set_read_timeout(Some(PATIENCE))
                     .expect("read timeout");
@@ -171,23 +163,99 @@ fn accept_one(listener: &TcpListener) -> TcpStream {
     }
 }
 
-fn serve_one(stream: TcpStream, status_line: &str, body: &str) -> Recorded {
-    let mut reader = BufReader::new(&stream);
-    let request_line = read_line(&mut reader);
+/// The request line and header fields, up to the empty line.
+pub fn read_head(reader: &mut impl BufRead) -> Recorded {
+    let request_line = read_line(reader);
     let mut headers = Vec::new();
     loop {
-        let line = read_line(&mut reader);
+        let line = read_line(reader);
         if line.is_empty() {
             break;
         }
         let (name, value) = line.split_once(':').expect("a header line has a colon");
         headers.push((name.to_owned(), value.trim().to_owned()));
     }
-    let mut recorded = Recorded {
+    Recorded {
         request_line,
         headers,
         body: Vec::new(),
-    };
+    }
+}
+
+/// The response the receivers write: the status, a JSON content type, the body.
+pub fn response(status_line: &str, body: &str) -> String {
+    format!(
+        "HTTP/1.1 {status_line}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+impl Receiver {
+    /// Like [`Receiver::start`], but it answers as soon as the head is in and closes the
+    /// connection without reading the body, as a receiver that refuses from the head does
+    /// (the unread body makes the close a reset). `recorded().body` stays empty.
+    pub fn early(status_line: &'static str, body: &'static str) -> Self {
+        Self::serve(move |stream| {
+            let mut reader = BufReader::new(stream);
+            let recorded = read_head(&mut reader);
+            let mut stream = reader.into_inner();
+            stream
+                .write_all(response(status_line, body).as_bytes())
+                .expect("write the response");
+            recorded
+        })
+    }
+
+    /// Accepts one connection, reads what comes first (at most 4 KiB), writes `answer` as it
+    /// is and closes: a plain http server to try https on, or a broken one.
+    pub fn raw(answer: &'static [u8]) -> Self {
+        Self::serve(move |mut stream| {
+            let mut first = vec![0; 4096];
+            let read = stream.read(&mut first).expect("the client writes first");
+            first.truncate(read);
+            stream.write_all(answer).expect("write the answer");
+            Recorded {
+                request_line: String::new(),
+                headers: Vec::new(),
+                body: first,
+            }
+        })
+    }
+
+    /// Accepts one connection, reads everything until the client hangs up, never answers.
+    pub fn silent() -> Self {
+        Self::serve(|mut stream| {
+            let mut all = Vec::new();
+            // A read timeout (PATIENCE) or a reset ends it too.
+            let _ = stream.read_to_end(&mut all);
+            Recorded {
+                request_line: String::new(),
+                headers: Vec::new(),
+                body: all,
+            }
+        })
+    }
+
+    /// Serves one connection on 127.0.0.1 with `serve` on a thread of its own.
+    ///
+    /// The connection has TCP_NODELAY: what the server writes goes out at once. Without it, a
+    /// small answer written while earlier bytes (TLS session tickets, say) are unacknowledged
+    /// waits (Nagle), and a close with the body unread (a reset) then discards it: nothing to
+    /// read for any client.
+    pub fn serve(serve: impl FnOnce(TcpStream) -> Recorded + Send + 'static) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let url = format!(
+            "http://{}/webhook",
+            listener.local_addr().expect("bound address")
+        );
+        let handle = thread::spawn(move || serve(accept_one(&listener)));
+        Self { url, handle }
+    }
+}
+
+fn serve_one(stream: TcpStream, status_line: &str, body: &str) -> Recorded {
+    let mut reader = BufReader::new(&stream);
+    let mut recorded = read_head(&mut reader);
     let chunked = recorded
         .header("transfer-encoding")
         .iter()
@@ -204,10 +272,7 @@ fn serve_one(stream: TcpStream, status_line: &str, body: &str) -> Recorded {
         body
     };
 
-    let response = format!(
-        "HTTP/1.1 {status_line}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
+    let response = response(status_line, body);
     let mut stream = &stream;
     stream
         .write_all(response.as_bytes())
@@ -216,7 +281,7 @@ fn serve_one(stream: TcpStream, status_line: &str, body: &str) -> Recorded {
     recorded
 }
 
-fn read_line(reader: &mut impl BufRead) -> String {
+pub fn read_line(reader: &mut impl BufRead) -> String {
     let mut line = String::new();
     reader.read_line(&mut line).expect("a request line");
     assert!(line.ends_with("\r\n"), "line not ended by CRLF: {line:?}");
