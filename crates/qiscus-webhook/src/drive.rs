@@ -4,7 +4,7 @@
 //! - [`begin`] (feature `http-body`): the header rule and `Content-Length` of an `http` 1.x
 //!   request ([`Verifier::begin_request`](crate::Verifier::begin_request) over its
 //!   `HeaderMap`);
-//! - [`http_body`] (feature `http-body`): an [`http_body::Body`] (axum, hyper, tower);
+//! - [`http_body`](fn@http_body) (feature `http-body`): an [`http_body::Body`] (axum, hyper, tower);
 //! - [`stream`] (feature `stream`): a `Stream` of `Result<impl Buf, E>` chunks (actix-web's
 //!   `Payload`, warp's `body::stream()`).
 //!
@@ -112,7 +112,7 @@ where
 ///
 /// # Errors
 ///
-/// As [`http_body`].
+/// As [`http_body`](fn@http_body).
 #[cfg(feature = "stream")]
 pub async fn stream<St, D, E, S>(
     mut verification: Verification<S>,

@@ -20,6 +20,10 @@ use crate::SignatureError;
 /// | [`BodyUnreadable`](Error::BodyUnreadable) | 400 | `body_unreadable` |
 /// | [`InvalidPayload`](Error::InvalidPayload) | 400 | `invalid_payload` |
 /// | [`NotConfigured`](Error::NotConfigured) | 500 | `webhook_not_configured` |
+/// | [`BodyTimeout`](Error::BodyTimeout) | 408 | `body_timeout` |
+/// | [`StaleEvent`](Error::StaleEvent) | 401 | `stale_event` |
+/// | [`DeliveryInProgress`](Error::DeliveryInProgress) | 409 | `delivery_in_progress` |
+/// | [`ReplayStoreUnavailable`](Error::ReplayStoreUnavailable) | 503 | `replay_store_unavailable` |
 ///
 /// Neither `Display` nor `Debug` ever contains a token, the expected signature or the request's
 /// own bytes.
@@ -52,6 +56,19 @@ pub enum Error {
     InvalidPayload,
     /// No verifier was configured in the application: a programming error, not the sender's.
     NotConfigured,
+    /// The whole body did not arrive within the verifier's body timeout
+    /// ([`Verifier::with_body_timeout`](crate::Verifier::with_body_timeout)): a stalled or
+    /// trickling client.
+    BodyTimeout,
+    /// Replay guard: the signed event time is older than the freshness window allows, or
+    /// further in the future than the allowed skew (a captured request replayed late).
+    StaleEvent,
+    /// Replay guard: the same delivery is being handled right now by another request (answer
+    /// with `Retry-After`).
+    DeliveryInProgress,
+    /// Replay guard: the store of seen deliveries is unreachable or full, so a duplicate could
+    /// not be ruled out (answer with `Retry-After`; the handler did not run).
+    ReplayStoreUnavailable,
 }
 
 /// The status table, written once: each variant's status and code; the JSON body is built
@@ -59,7 +76,7 @@ pub enum Error {
 macro_rules! table {
     ($($pattern:pat => $status:literal, $code:literal;)*) => {
         impl Error {
-            /// The HTTP status code for this error (401, 413, 400 or 500).
+            /// The HTTP status code for this error (see the table on [`Error`]).
             #[must_use]
             pub const fn status_code(&self) -> u16 {
                 match self {
@@ -95,6 +112,10 @@ table! {
     Self::BodyUnreadable => 400, "body_unreadable";
     Self::InvalidPayload => 400, "invalid_payload";
     Self::NotConfigured => 500, "webhook_not_configured";
+    Self::BodyTimeout => 408, "body_timeout";
+    Self::StaleEvent => 401, "stale_event";
+    Self::DeliveryInProgress => 409, "delivery_in_progress";
+    Self::ReplayStoreUnavailable => 503, "replay_store_unavailable";
 }
 
 impl Error {
@@ -128,6 +149,16 @@ impl fmt::Display for Error {
             Self::BodyUnreadable => f.write_str("the request body could not be read"),
             Self::InvalidPayload => f.write_str("the signed body is not the expected JSON"),
             Self::NotConfigured => f.write_str("no webhook verifier is configured in the app"),
+            Self::BodyTimeout => f.write_str("the request body did not arrive in time"),
+            Self::StaleEvent => {
+                f.write_str("the signed event time is outside the replay guard's window")
+            }
+            Self::DeliveryInProgress => {
+                f.write_str("the same delivery is being handled by another request")
+            }
+            Self::ReplayStoreUnavailable => {
+                f.write_str("the replay guard's store of seen deliveries is unavailable")
+            }
         }
     }
 }

@@ -41,4 +41,4 @@ pub use signature::{SIGNATURE_LEN, Signature, SignatureError};
 pub use subtle::ConstantTimeEq;
 pub use token::{Token, TokenError};
 pub use verification::Verification;
-pub use verifier::{DEFAULT_BODY_LIMIT, MAX_TOKENS, TooManyTokens, Verifier};
+pub use verifier::{DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, MAX_TOKENS, TooManyTokens, Verifier};

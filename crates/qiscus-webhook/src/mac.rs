@@ -28,6 +28,7 @@ where
     I: IntoIterator<Item = HmacSha256>,
 {
     let mut matched = Choice::from(0);
+    let received = *signature.as_bytes();
     let mut index = 0u32;
     for (next, mac) in (0u32..).zip(macs) {
         let tag = mac.finalize();
@@ -38,23 +39,41 @@ where
     }
     if bool::from(matched) {
         // At most MAX_TOKENS macs are ever offered, so `index` is small and fits a usize.
-        Ok(Verified::new(index as usize))
+        Ok(Verified::new(
+            index as usize,
+            Signature::from_bytes(received),
+        ))
     } else {
         Err(Error::SignatureMismatch)
     }
 }
 
-/// Proof that a body's signature matched: which configured token signed it.
+/// Proof that a body's signature matched: which configured token signed it, and the
+/// signature itself (the identity of the exact bytes: the replay guard's delivery key).
 ///
-/// Only this crate makes one, after a constant-time comparison succeeded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Only this crate makes one, after a constant-time comparison succeeded. `Debug` shows the
+/// token index only; equality compares the signature in constant time.
+#[derive(Clone, Copy)]
 pub struct Verified {
     token_index: usize,
+    signature: Signature,
 }
 
 impl Verified {
-    pub(crate) const fn new(token_index: usize) -> Self {
-        Self { token_index }
+    pub(crate) const fn new(token_index: usize, signature: Signature) -> Self {
+        Self {
+            token_index,
+            signature,
+        }
+    }
+
+    /// The signature that matched: the HMAC tag of the exact verified bytes. Two deliveries
+    /// of the same bytes under the same token have the same one, which makes it the natural
+    /// duplicate-delivery key (never log it: it is as good as the body's fingerprint under
+    /// the secret).
+    #[must_use]
+    pub const fn signature(&self) -> &Signature {
+        &self.signature
     }
 
     /// The index of the token that matched: 0 for the primary, then in the order they were
@@ -68,5 +87,29 @@ impl Verified {
     #[must_use]
     pub const fn is_primary(&self) -> bool {
         self.token_index == 0
+    }
+}
+
+impl core::fmt::Debug for Verified {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Verified")
+            .field("token_index", &self.token_index)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for Verified {
+    fn eq(&self, other: &Self) -> bool {
+        self.token_index == other.token_index && bool::from(self.signature.ct_eq(&other.signature))
+    }
+}
+
+impl Eq for Verified {}
+
+/// Hashes the token index only: equal values have equal indexes, so this agrees with `Eq`,
+/// and the signature never feeds a hasher.
+impl core::hash::Hash for Verified {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.token_index.hash(state);
     }
 }

@@ -3,6 +3,7 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
+use core::time::Duration;
 
 use hmac::Mac;
 
@@ -11,6 +12,10 @@ use crate::{Error, Signature, Token, Verification, Verified};
 
 /// The default body limit: 1 MiB, far above any Qiscus event seen in the wild.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// The default body timeout: 30 s for the whole body to arrive (Qiscus sends a few KiB at
+/// once; only a stalled or trickling client comes near it).
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How many tokens one verifier accepts at most: the current one plus up to three earlier ones.
 ///
@@ -42,6 +47,7 @@ pub const MAX_TOKENS: usize = 4;
 pub struct Verifier {
     macs: Arc<[HmacSha256]>,
     body_limit: usize,
+    body_timeout: Duration,
 }
 
 impl Verifier {
@@ -51,6 +57,7 @@ impl Verifier {
         Self {
             macs: Arc::from([key(&primary)]),
             body_limit: DEFAULT_BODY_LIMIT,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
         }
     }
 
@@ -67,7 +74,7 @@ impl Verifier {
         macs.push(key(&token));
         Ok(Self {
             macs: macs.into(),
-            body_limit: self.body_limit,
+            ..self
         })
     }
 
@@ -82,6 +89,21 @@ impl Verifier {
     #[must_use]
     pub fn body_limit(&self) -> usize {
         self.body_limit
+    }
+
+    /// Sets the body timeout: the whole body must arrive within it, from the moment the
+    /// adapter starts reading, else the request fails with [`Error::BodyTimeout`] (408) and
+    /// the connection is closed. [`DEFAULT_BODY_TIMEOUT`] (30 s) unless set.
+    #[must_use]
+    pub fn with_body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout;
+        self
+    }
+
+    /// The body timeout.
+    #[must_use]
+    pub fn body_timeout(&self) -> Duration {
+        self.body_timeout
     }
 
     /// How many tokens are accepted.
@@ -139,6 +161,7 @@ impl fmt::Debug for Verifier {
         f.debug_struct("Verifier")
             .field("tokens", &format_args!("<{} redacted>", self.macs.len()))
             .field("body_limit", &self.body_limit)
+            .field("body_timeout", &self.body_timeout)
             .finish()
     }
 }

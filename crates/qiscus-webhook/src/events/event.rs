@@ -17,7 +17,7 @@ const POST_COMMENT_REST: &str = "post_comment_rest";
 /// A Qiscus webhook event: the whole body, tagged by its `type`.
 ///
 /// Parse it from the **verified** bytes, with [`Event::from_slice`] (after
-/// [`RequestVerification::finish`](crate::RequestVerification::finish)) or in one step with
+/// [`Verification::finish`](crate::Verification::finish)) or in one step with
 /// [`Verifier::verify_and_parse`](crate::Verifier::verify_and_parse).
 ///
 /// # What parses

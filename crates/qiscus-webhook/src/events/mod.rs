@@ -18,7 +18,7 @@
 //! Parse the verified bytes, never anything else: in one step with
 //! [`Verifier::verify_and_parse`](crate::Verifier::verify_and_parse), or with
 //! [`Event::from_slice`] after a streaming
-//! [`RequestVerification::finish`](crate::RequestVerification::finish) succeeded. And never
+//! [`Verification::finish`](crate::Verification::finish) succeeded. And never
 //! verify re-serialised JSON: an event serialises back to JSON equal to the body as a JSON
 //! value, but not to its bytes (Go's escapes, spacing and key order), and the signature covers
 //! Qiscus' raw bytes. Those are the only exact form of an event: keep them if you need it.
