@@ -1,5 +1,5 @@
 //! What the receiver examples (`axum.rs`, `actix.rs`, `warp.rs`, `rocket.rs`) share, so that
-//! each one shows only its framework's part of the contract (DESIGN.md, "The receiver
+//! each one shows only its framework's part of the contract (docs/DESIGN.md, "The receiver
 //! examples"):
 //!
 //! - [`Config::from_env_or_exit`]: the verifier and the address from the environment, or one

@@ -243,7 +243,7 @@ fn send(request: Request) -> (StatusCode, Bytes) {
     })
 }
 
-/// DESIGN.md's table: the status of each error code.
+/// docs/DESIGN.md's table: the status of each error code.
 fn status_of(code: &str) -> Option<u16> {
     Some(match code {
         "missing_signature"
@@ -305,7 +305,7 @@ fn expected(
 /// The app (built once: a current-thread tokio runtime, a `Router` with the testkit's
 /// conformance verifier on three routes, [`Route`]) is sent a `POST` with the input's header
 /// fields and body through `tower::ServiceExt::oneshot`. It never panics and never answers
-/// 500; it answers exactly what the reference decides from DESIGN.md: the header rule first,
+/// 500; it answers exactly what the reference decides from docs/DESIGN.md: the header rule first,
 /// then the limit (by a `Content-Length` that parses, or by the body), then an interrupted
 /// body, then the signature under either token, then (typed route) the event; a refusal has
 /// the table's status and the body `{"error":"<code>"}`; a `200` carries exactly the bytes

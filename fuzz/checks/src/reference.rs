@@ -1,4 +1,4 @@
-//! The plain reference the core is checked against: DESIGN.md's rules (and RFC 9110's
+//! The plain reference the core is checked against: docs/DESIGN.md's rules (and RFC 9110's
 //! `Content-Length`) written the obvious way, sharing no code with `qiscus-webhook`.
 
 use hmac::{Hmac, KeyInit, Mac};
