@@ -1,175 +1,94 @@
 //! `cargo xtask demo`: builds the four receiver examples, starts each on a free 127.0.0.1 port
 //! with a fresh random token, sends each the same requests, and prints who answered what.
+//!
+//! The examples run through the testkit's `process::Example` (free port, listening line,
+//! killed at the end) and the requests go through its socket client (`wire`), the one the
+//! adapters' socket tests use.
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-use qiscus_webhook::{SIGNATURE_HEADER, Token, Verifier};
-use sha2::{Digest, Sha256};
+use qiscus_webhook_testkit::conformance::{Expect, Reply};
+use qiscus_webhook_testkit::process::Example;
+use qiscus_webhook_testkit::spec::{BodySpec, RequestSpec};
+use qiscus_webhook_testkit::{SignedRequest, event_reply, fixtures, raw_receipt, wire};
 
-use crate::http::{self, Framing};
 use crate::step;
 
 const FRAMEWORKS: [&str; 4] = ["axum", "actix", "warp", "rocket"];
 /// The receivers run with a small limit so the over-limit request stays cheap.
 const BODY_LIMIT: usize = 64 * 1024;
-const EVENT: &[u8] = include_bytes!("../../fixtures/post_comment_mobile_2017.json");
+const EVENT: &[u8] = fixtures::POST_COMMENT_MOBILE_2017;
 
 /// One request of the demo and the answer every framework must give.
 struct Case {
     name: &'static str,
-    path: &'static str,
-    body: Vec<u8>,
-    signature: Option<Vec<u8>>,
-    framing: Framing,
-    status: u16,
-    error: Option<&'static str>,
-    /// For accepted requests: what the reply must contain (spaces ignored).
-    reply: Option<String>,
+    request: RequestSpec,
+    expect: Expect,
 }
 
-fn cases(verifier: &Verifier) -> Vec<Case> {
-    let sign = |body: &[u8]| Some(verifier.sign(body).to_string().into_bytes());
-    let mut tampered = EVENT.to_vec();
-    if let Some(last_letter) = tampered.iter().rposition(u8::is_ascii_lowercase) {
-        tampered[last_letter] = tampered[last_letter].to_ascii_uppercase();
+fn rejected(status: u16, code: &'static str) -> Expect {
+    Expect::Rejected { status, code }
+}
+
+fn cases(token: &str) -> Vec<Case> {
+    let signed = SignedRequest::new(token, EVENT);
+    // The same signature over the event with one letter changed: same length, other bytes.
+    let mut tampered = signed.to_spec("/webhook");
+    let mut body = EVENT.to_vec();
+    if let Some(last_letter) = body.iter().rposition(u8::is_ascii_lowercase) {
+        body[last_letter] = body[last_letter].to_ascii_uppercase();
     }
-    let oversized = vec![b' '; BODY_LIMIT + 1];
+    tampered.body = BodySpec::Whole(body);
+    let oversized = SignedRequest::new(token, vec![b' '; BODY_LIMIT + 1]).to_spec("/webhook");
     vec![
         Case {
             name: "valid event",
-            path: "/webhook",
-            signature: sign(EVENT),
-            body: EVENT.to_vec(),
-            framing: Framing::ContentLength,
-            status: 200,
-            error: None,
-            reply: Some(receipt(EVENT)),
+            request: signed.to_spec("/webhook"),
+            expect: Expect::Accepted(raw_receipt(EVENT)),
         },
         Case {
             name: "typed event",
-            path: "/events",
-            signature: sign(EVENT),
-            body: EVENT.to_vec(),
-            framing: Framing::ContentLength,
-            status: 200,
-            error: None,
-            reply: Some(r#""type":"post_comment_mobile""#.to_string()),
+            request: signed.to_spec("/events"),
+            expect: Expect::Accepted(event_reply("post_comment_mobile")),
         },
         Case {
             name: "tampered",
-            path: "/webhook",
-            signature: sign(EVENT),
-            body: tampered,
-            framing: Framing::ContentLength,
-            status: 401,
-            error: Some("signature_mismatch"),
-            reply: None,
+            request: tampered,
+            expect: rejected(401, "signature_mismatch"),
         },
         Case {
             name: "no signature",
-            path: "/webhook",
-            signature: None,
-            body: EVENT.to_vec(),
-            framing: Framing::ContentLength,
-            status: 401,
-            error: Some("missing_signature"),
-            reply: None,
+            request: signed.clone().without_signature().to_spec("/webhook"),
+            expect: rejected(401, "missing_signature"),
         },
         Case {
             name: "over the limit",
-            path: "/webhook",
-            signature: sign(&oversized),
-            body: oversized.clone(),
-            framing: Framing::ContentLength,
-            status: 413,
-            error: Some("body_too_large"),
-            reply: None,
+            request: oversized.clone(),
+            expect: rejected(413, "body_too_large"),
         },
         Case {
             name: "over the limit, chunked",
-            path: "/webhook",
-            signature: sign(&oversized),
-            body: oversized,
-            framing: Framing::Chunked(8 * 1024),
-            status: 413,
-            error: Some("body_too_large"),
-            reply: None,
+            request: oversized.chunked(8 * 1024),
+            expect: rejected(413, "body_too_large"),
         },
         Case {
             name: "chunked",
-            path: "/webhook",
-            signature: sign(EVENT),
-            body: EVENT.to_vec(),
-            framing: Framing::Chunked(100),
-            status: 200,
-            error: None,
-            reply: Some(receipt(EVENT)),
+            request: signed.to_spec("/webhook").chunked(100),
+            expect: Expect::Accepted(raw_receipt(EVENT)),
         },
     ]
 }
 
-/// The start of the `/webhook` reply for `body`: its length and SHA-256, proof that the
-/// handler received the exact bytes.
-fn receipt(body: &[u8]) -> String {
-    let digest: String = Sha256::digest(body)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!(r#""bytes":{},"sha256":"{digest}""#, body.len())
-}
-
-/// A running receiver example, killed when dropped.
-struct Receiver {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(framework: &str, token: &str) -> Result<Receiver, String> {
+/// Starts the example `framework` (built by `run`) with `token` and the demo's body limit.
+fn start(framework: &str, token: &str) -> Result<Example, String> {
     let binary = step::target_dir().join("debug/examples").join(framework);
-    let mut child = Command::new(&binary)
+    let mut command = Command::new(&binary);
+    command
         .env("QISCUS_WEBHOOK_TOKEN", token)
         .env_remove("QISCUS_WEBHOOK_PREVIOUS_TOKEN")
         .env("QISCUS_WEBHOOK_BODY_LIMIT", BODY_LIMIT.to_string())
-        .env("BIND", "127.0.0.1:0")
-        .env("ROCKET_CLI_COLORS", "false")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|error| format!("start {}: {error}", binary.display()))?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let mut receiver = Receiver {
-        child,
-        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-    };
-    // The receiver prints one line when it listens: `listening on http://ADDR`.
-    let mut lines = BufReader::new(stdout).lines();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        let Some(Ok(line)) = lines.next() else { break };
-        if let Some(addr) = line.split("http://").nth(1) {
-            receiver.addr = addr
-                .trim()
-                .trim_end_matches('/')
-                .parse()
-                .map_err(|_| format!("{framework}: cannot read the address in {line:?}"))?;
-            // Keep draining stdout so the receiver never blocks on a full pipe.
-            std::thread::spawn(move || lines.for_each(drop));
-            return Ok(receiver);
-        }
-    }
-    Err(format!(
-        "{framework} did not print `listening on http://ADDR`"
-    ))
+        .env("ROCKET_CLI_COLORS", "false");
+    Example::start(command).map_err(|error| format!("start {}: {error}", binary.display()))
 }
 
 /// A fresh random token from the OS.
@@ -181,31 +100,21 @@ fn random_token() -> Result<String, String> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-fn outcome(receiver: &Receiver, case: &Case) -> (String, bool) {
-    let headers: Vec<(&str, String)> = case
-        .signature
-        .iter()
-        .map(|sig| (SIGNATURE_HEADER, String::from_utf8_lossy(sig).into_owned()))
-        .collect();
-    match http::post(receiver.addr, case.path, &headers, &case.body, case.framing) {
-        Ok(response) => {
-            let compact: String = response.body.split_whitespace().collect();
-            let body_ok = match (case.error, &case.reply) {
-                (Some(code), _) => compact == format!(r#"{{"error":"{code}"}}"#),
-                (None, Some(reply)) => compact.contains(reply.as_str()),
-                (None, None) => true,
-            };
-            let ok = response.status == case.status && body_ok;
-            let code = case.error.map_or(String::new(), |_| {
-                response
-                    .body
-                    .split('"')
-                    .nth(3)
-                    .map_or(String::new(), |code| format!(" {code}"))
-            });
-            (format!("{}{code}", response.status), ok)
-        }
+/// What came back, as printed (`401 signature_mismatch`), and whether it is what `case` expects.
+fn outcome(example: &Example, case: &Case) -> (String, bool) {
+    match wire::exchange_blocking(example.addr(), &case.request) {
+        Ok(reply) => (
+            shown(&reply),
+            case.expect.check(reply.status, &reply.body).is_ok(),
+        ),
         Err(error) => (format!("error: {error}"), false),
+    }
+}
+
+fn shown(reply: &Reply) -> String {
+    match reply.error_code() {
+        Some(code) => format!("{} {code}", reply.status),
+        None => reply.status.to_string(),
     }
 }
 
@@ -234,20 +143,19 @@ pub fn run(only: &[String]) -> Result<(), String> {
     }
     step::cargo(&build, &[])?;
     let token = random_token()?;
-    let verifier = Verifier::new(Token::new(&token).map_err(|error| error.to_string())?);
-    let cases = cases(&verifier);
+    let cases = cases(&token);
     println!(
         "\n{:<8} {:<26} {:<26} {:<26} ok",
         "receiver", "case", "status", "expected"
     );
     let mut failures = 0;
     for framework in &frameworks {
-        let receiver = start(framework, &token)?;
+        let example = start(framework, &token)?;
         for case in &cases {
-            let (got, ok) = outcome(&receiver, case);
-            let expected = match case.error {
-                Some(code) => format!("{} {code}", case.status),
-                None => case.status.to_string(),
+            let (got, ok) = outcome(&example, case);
+            let expected = match &case.expect {
+                Expect::Rejected { status, code } => format!("{status} {code}"),
+                accepted => accepted.status().to_string(),
             };
             println!(
                 "{framework:<8} {:<26} {got:<26} {expected:<26} {}",

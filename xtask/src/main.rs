@@ -11,7 +11,6 @@
 mod ci;
 mod demo;
 mod fuzz;
-mod http;
 mod step;
 mod timing;
 

@@ -4,9 +4,7 @@
 
 use serde_json::Value;
 
-#[cfg(doc)]
-use super::cases::Expect;
-use super::cases::{Case, unconfigured_cases};
+use super::cases::{Case, Expect, unconfigured_cases};
 
 /// An app's answer to a case, as [`assert_conformance`] gets it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,21 +33,58 @@ pub struct Reply {
 /// assert!(wrong.contains("webhook/missing_signature"), "{wrong}");
 /// ```
 pub fn check(case: &Case, status: u16, body: &[u8]) -> Result<(), String> {
-    let name = case.name;
-    let expected = case.expect.body();
-    if status != case.expect.status() {
-        return Err(format!(
-            "{name}: status {status}, expected {} (body {}; expected {expected})",
-            case.expect.status(),
-            shown(body),
-        ));
+    case.expect
+        .check(status, body)
+        .map_err(|failure| format!("{}: {failure}", case.name))
+}
+
+impl Expect {
+    /// Checks an answer against this expectation, as [`check`] does for a case (for requests
+    /// that are not in the table, e.g. `cargo xtask demo`'s).
+    ///
+    /// # Errors
+    ///
+    /// A one-line message saying what differs.
+    ///
+    /// ```
+    /// use qiscus_webhook_testkit::conformance::Expect;
+    ///
+    /// let expect = Expect::Rejected { status: 413, code: "body_too_large" };
+    /// assert_eq!(expect.check(413, br#"{"error":"body_too_large"}"#), Ok(()));
+    /// assert!(expect.check(200, b"{}").unwrap_err().starts_with("status 200, expected 413"));
+    /// ```
+    pub fn check(&self, status: u16, body: &[u8]) -> Result<(), String> {
+        let expected = self.body();
+        if status != self.status() {
+            return Err(format!(
+                "status {status}, expected {} (body {}; expected {expected})",
+                self.status(),
+                shown(body),
+            ));
+        }
+        let actual: Value = serde_json::from_slice(body)
+            .map_err(|error| format!("body is not JSON ({error}): {}", shown(body)))?;
+        if actual != expected {
+            return Err(format!("body {actual}, expected {expected}"));
+        }
+        Ok(())
     }
-    let actual: Value = serde_json::from_slice(body)
-        .map_err(|error| format!("{name}: body is not JSON ({error}): {}", shown(body)))?;
-    if actual != expected {
-        return Err(format!("{name}: body {actual}, expected {expected}"));
+}
+
+impl Reply {
+    /// The code of a refusal's body, `{"error": "<code>"}`; `None` for any other body.
+    ///
+    /// ```
+    /// use qiscus_webhook_testkit::conformance::Reply;
+    ///
+    /// let reply = Reply { status: 401, content_type: None, body: br#"{"error":"missing_signature"}"#.to_vec() };
+    /// assert_eq!(reply.error_code().as_deref(), Some("missing_signature"));
+    /// ```
+    #[must_use]
+    pub fn error_code(&self) -> Option<String> {
+        let body: Value = serde_json::from_slice(&self.body).ok()?;
+        Some(body.as_object()?.get("error")?.as_str()?.to_owned())
     }
-    Ok(())
 }
 
 /// As [`check`], and the answer's `Content-Type` must be `application/json`.
