@@ -59,9 +59,9 @@ impl Reply for WebhookRejection {
     }
 }
 
-/// The response for a refused webhook request: the [`Error`]'s status (401, 413, 400 or 500),
-/// `content-type: application/json` and the body `{"error":"<code>"}`, identical in every
-/// framework adapter. For your own `recover` function (see [`WebhookRejection`]).
+/// The response for a refused webhook request: the [`Error`]'s status (from the core's table:
+/// 401, 413, 400, 500, ...), `content-type: application/json` and the body
+/// `{"error":"<code>"}`, identical in every framework adapter. For your own `recover` function (see [`WebhookRejection`]).
 ///
 /// ```
 /// use qiscus_webhook_warp::{Error, error_reply};
@@ -87,6 +87,6 @@ pub(crate) fn reply(rejection: &Rejection) -> Response {
 }
 
 fn status(rejection: &Rejection) -> StatusCode {
-    // The core's statuses (400, 401, 413, 500) are all valid.
+    // Every status in the core's table is a valid one: the fallback is never taken.
     StatusCode::from_u16(rejection.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }

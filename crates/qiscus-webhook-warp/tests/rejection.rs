@@ -102,6 +102,10 @@ async fn the_reply_is_the_status_and_json_body_of_the_error() {
         Error::BodyUnreadable,
         Error::InvalidPayload,
         Error::NotConfigured,
+        Error::BodyTimeout,
+        Error::StaleEvent,
+        Error::DeliveryInProgress,
+        Error::ReplayStoreUnavailable,
     ] {
         for response in [
             error_reply(error),
