@@ -1,9 +1,13 @@
 //! `cargo xtask ci`: the checks CI runs, in order, one line each with its time.
+//!
+//! Before the first step, everything the steps need beyond stable Rust is found or installed
+//! ([`provision::TOOLS`]); if something cannot be, nothing runs and the exact commands to run
+//! are printed.
 
 use std::process::Command;
 use std::time::Instant;
 
-use crate::step;
+use crate::{provision, step};
 
 /// One CI step: a name for the summary line, and the command it runs.
 struct Step {
@@ -55,6 +59,18 @@ fn steps() -> Vec<Step> {
             &["test", "--workspace", "--all-features", "--doc"],
         ),
         cargo(
+            "README as a new user (each framework section, a crate of its own)",
+            &["xtask", "readme"],
+        ),
+        cargo(
+            "packages (cargo package, each verified)",
+            &["xtask", "package"],
+        ),
+        cargo(
+            "rust-version against the dependency trees",
+            &["xtask", "msrv"],
+        ),
+        cargo(
             "demo (the four receivers over real sockets)",
             &["xtask", "demo"],
         ),
@@ -69,6 +85,7 @@ fn steps() -> Vec<Step> {
 /// Runs every step, stopping at the first failure.
 pub fn run() -> Result<(), String> {
     let started = Instant::now();
+    provision::ensure(provision::TOOLS)?;
     let steps = steps();
     let total = steps.len();
     for (n, step) in steps.into_iter().enumerate() {

@@ -1,6 +1,10 @@
 //! Project automation, run as `cargo xtask <command>` (alias in `.cargo/config.toml`).
 //!
-//! - `ci`: every check CI runs, in order, stopping at the first failure;
+//! - `ci`: every check CI runs, in order, stopping at the first failure (after installing what
+//!   they need, see `provision`);
+//! - `readme`: the README's framework sections, each built as a new crate from its own lines;
+//! - `package`: every publishable crate packaged and built from its `.crate` alone;
+//! - `msrv`: each published crate's `rust-version` against its dependency tree's;
 //! - `bench`: the criterion benchmarks of every crate;
 //! - `demo`: the four receiver examples, started and sent the same signed and forged requests;
 //! - `fuzz`: the cargo-fuzz targets, one or all, for a bounded time (nightly, cargo-fuzz);
@@ -11,8 +15,13 @@
 mod ci;
 mod demo;
 mod fuzz;
+mod msrv;
+mod package;
+mod provision;
+mod readme;
 mod step;
 mod timing;
+mod workspace;
 
 use std::process::ExitCode;
 
@@ -21,7 +30,11 @@ usage: cargo xtask <command>
 
 commands:
   demo     [axum|actix|warp|rocket ...] start the receiver examples and show each one verifying real requests
-  ci       format, lints, tests, no_std build, docs, doctests, fuzz smoke (what CI runs)
+  ci       format, lints, tests, no_std build, docs, doctests, README as a new user, packages,
+           rust-version, demo, fuzz smoke (what CI runs; installs nightly and cargo-fuzz if missing)
+  readme   [NAME ...]: build each README framework section as a new crate (cargo check)
+  package  cargo package (verified) for every publishable crate
+  msrv     each published crate's rust-version against what its dependencies need
   bench    criterion benchmarks of every crate (pass criterion options after --)
   fuzz     [TARGET] [--time SECONDS]: run the fuzz targets (nightly + cargo-fuzz)
   timing   [--measurements N] [--control]: constant-time check of verification (dudect)";
@@ -33,6 +46,9 @@ fn main() -> ExitCode {
         Some("demo") => demo::run(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("timing") => timing::run(&args[1..]),
+        Some("readme") => readme::run(&args[1..]),
+        Some("package") => package::run(),
+        Some("msrv") => msrv::run(),
         Some("bench") => step::cargo(&["bench", "--workspace"], &args[1..]).map(drop),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
