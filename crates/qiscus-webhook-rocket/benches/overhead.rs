@@ -16,7 +16,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use qiscus_webhook::{Signature, signature_from_header_values};
+use qiscus_webhook::Signature;
+use qiscus_webhook::header::signature_from_header_values;
 use qiscus_webhook_rocket::{Error, Token, VerifiedBody, Verifier, WebhookRejection};
 use rocket::config::LogLevel;
 use rocket::data::Capped;

@@ -9,7 +9,8 @@ use rocket::http::Status;
 use crate::{rejection, verification};
 
 /// The statuses the data guards fail with: `invalid_payload`/`body_unreadable`, the four
-/// signature errors, `body_too_large`, `webhook_not_configured`.
+/// signature errors, `body_too_large`, `webhook_not_configured` (only for a guard hidden from
+/// Rocket's sentinels, see [`VerifiedBody`](crate::VerifiedBody)).
 const STATUSES: [u16; 4] = [400, 401, 413, 500];
 
 /// Error catchers for 400, 401, 413 and 500 that answer a refused webhook request with its
@@ -73,7 +74,7 @@ struct WebhookCatcher {
 impl Handler for WebhookCatcher {
     async fn handle<'r>(&self, status: Status, request: &'r Request<'_>) -> catcher::Result<'r> {
         match verification(request) {
-            Some(Err(error)) if answers(error, status) => Ok(rejection::response(error)),
+            Some(Err(error)) if answers(error, status) => Ok(rejection::response(&error.into())),
             _ => self.fallback.handle(status, request).await,
         }
     }

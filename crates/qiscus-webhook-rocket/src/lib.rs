@@ -2,13 +2,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod body;
 mod catcher;
 mod guard;
 mod limit;
 mod outcome;
 mod rejection;
 mod stage;
+mod stream;
 
 pub use catcher::catchers;
 pub use guard::{VerifiedBody, VerifiedJson};
@@ -19,7 +19,7 @@ pub use stage::stage;
 
 /// The core crate, for everything this one does not re-export.
 pub use qiscus_webhook;
-pub use qiscus_webhook::{Error, Token, Verified, Verifier};
 /// The core's typed Qiscus events (feature `events`), for `VerifiedJson<events::Event>`.
 #[cfg(feature = "events")]
 pub use qiscus_webhook::events;
+pub use qiscus_webhook::{Error, Token, Verified, Verifier};

@@ -1,15 +1,20 @@
-//! Where the limit comes from, what the handler learns about the match, and what fairings see.
+//! Where the verifier and the limit come from (and the launch refused without a verifier),
+//! what the handler learns about the match, and what fairings see.
 
 use std::sync::{Arc, Mutex};
 
-use qiscus_webhook_rocket::{Error, LIMIT_NAME, Verified, VerifiedBody, verification};
+use qiscus_webhook_rocket::{
+    Error, LIMIT_NAME, Verified, VerifiedBody, VerifiedJson, WebhookRejection, verification,
+};
 use qiscus_webhook_testkit::SignedRequest;
 use qiscus_webhook_testkit::conformance::{self, BODY_LIMIT, PREVIOUS_TOKEN, TOKEN};
 use rocket::config::LogLevel;
 use rocket::data::{Limits, ToByteUnit};
+use rocket::error::ErrorKind;
 use rocket::fairing::AdHoc;
 use rocket::http::{Header, Status};
 use rocket::local::asynchronous::Client;
+use rocket::serde::json::Value;
 use rocket::{Build, Config, Rocket, get, post, routes};
 
 /// Answers which token matched.
@@ -27,6 +32,65 @@ fn token_index(body: VerifiedBody) -> String {
 #[get("/elsewhere")]
 fn elsewhere() -> &'static str {
     "not a webhook"
+}
+
+#[post("/events", data = "<event>")]
+fn typed(event: VerifiedJson<Value>) -> String {
+    event.0.to_string()
+}
+
+#[post("/own-answer", data = "<body>")]
+fn own_answer(body: Result<VerifiedBody, WebhookRejection>) -> String {
+    body.map_or_else(
+        |rejection| rejection.to_string(),
+        |body| body.len().to_string(),
+    )
+}
+
+fn quiet() -> Rocket<Build> {
+    rocket::custom(Config {
+        log_level: LogLevel::Off,
+        ..Config::debug_default()
+    })
+}
+
+#[rocket::async_test]
+async fn without_a_managed_verifier_ignite_fails_naming_each_guard() {
+    let ignited = quiet()
+        .mount("/", routes![token_index, typed, own_answer, elsewhere])
+        .ignite()
+        .await;
+    let error = ignited.expect_err("no managed Verifier: launch is refused");
+    let ErrorKind::SentinelAborts(sentries) = error.kind() else {
+        panic!("not a sentinel abort: {error}");
+    };
+    // `Result<VerifiedBody, _>` is no sentinel itself (its error type is not): Rocket asks its
+    // `VerifiedBody`.
+    let names: Vec<&str> = sentries.iter().map(|sentry| sentry.type_name).collect();
+    let ours = |name: &&str| name.starts_with("qiscus_webhook_rocket::");
+    assert!(names.iter().all(ours), "{names:?}");
+    assert!(
+        names.iter().any(|name| name.ends_with("::VerifiedBody")),
+        "{names:?}"
+    );
+    assert!(
+        names.iter().any(|name| name.contains("::VerifiedJson<")),
+        "{names:?}"
+    );
+}
+
+#[rocket::async_test]
+async fn a_verifier_managed_by_hand_or_by_stage_satisfies_the_guards() {
+    let routes = routes![token_index, typed, own_answer];
+    let by_hand = quiet()
+        .manage(conformance::verifier())
+        .mount("/", routes.clone());
+    assert!(by_hand.ignite().await.is_ok());
+    // `stage` manages it in an ignite fairing: the sentinels run after those.
+    let staged = quiet()
+        .attach(qiscus_webhook_rocket::stage(conformance::verifier()))
+        .mount("/", routes);
+    assert!(staged.ignite().await.is_ok());
 }
 
 fn rocket(limits: Limits) -> Rocket<Build> {

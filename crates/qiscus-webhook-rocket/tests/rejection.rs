@@ -177,7 +177,7 @@ fn order(order: Result<VerifiedJson<Order>, WebhookRejection>) -> String {
 }
 
 #[rocket::async_test]
-async fn invalid_payload_keeps_serdes_error_as_its_source() {
+async fn invalid_payload_keeps_where_serde_stopped_as_its_source() {
     let client = Client::untracked(
         quiet()
             .manage(conformance::verifier())
@@ -193,10 +193,11 @@ async fn invalid_payload_keeps_serdes_error_as_its_source() {
         request.dispatch()
     };
 
+    // Where serde stopped and why, never what it read (serde's own message quotes the body).
     let answer = text(post(SignedRequest::new(TOKEN, r#"{"order_id":"x"}"#)).await).await;
-    assert!(
-        answer.starts_with("InvalidPayload: Some(\"invalid type"),
-        "{answer}"
+    assert_eq!(
+        answer,
+        r#"InvalidPayload: Some("the body is valid JSON of the wrong shape (line 1, column 15)")"#
     );
     let answer = text(post(SignedRequest::new(PREVIOUS_TOKEN, r#"{"order_id":7}"#)).await).await;
     assert_eq!(answer, "order 7 by token #1");
