@@ -77,7 +77,8 @@ impl Reply {
     /// ```
     /// use qiscus_webhook_testkit::conformance::Reply;
     ///
-    /// let reply = Reply { status: 401, content_type: None, body: br#"{"error":"missing_signature"}"#.to_vec() };
+    /// let body = br#"{"error":"missing_signature"}"#.to_vec();
+    /// let reply = Reply { status: 401, content_type: None, body };
     /// assert_eq!(reply.error_code().as_deref(), Some("missing_signature"));
     /// ```
     #[must_use]
@@ -210,7 +211,8 @@ pub enum Unconfigured {
 ///
 /// # use std::{future::Future, pin::pin, task::{Context, Poll, Waker}};
 /// # fn now<F: Future>(future: F) -> F::Output {
-/// #     let Poll::Ready(output) = pin!(future).poll(&mut Context::from_waker(Waker::noop())) else {
+/// #     let mut context = Context::from_waker(Waker::noop());
+/// #     let Poll::Ready(output) = pin!(future).poll(&mut context) else {
 /// #         unreachable!("no app: nothing to wait for")
 /// #     };
 /// #     output

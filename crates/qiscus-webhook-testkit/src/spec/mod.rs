@@ -97,7 +97,8 @@ impl RequestSpec {
     ///
     /// let spec = RequestSpec::new("/webhook", [("x-a", "1")], "abcde").chunked(2);
     /// assert_eq!(spec.content_length, None);
-    /// assert_eq!(spec.body, BodySpec::Chunks(vec![b"ab".to_vec(), b"cd".to_vec(), b"e".to_vec()]));
+    /// let chunks = vec![b"ab".to_vec(), b"cd".to_vec(), b"e".to_vec()];
+    /// assert_eq!(spec.body, BodySpec::Chunks(chunks));
     /// ```
     #[must_use]
     pub fn chunked(mut self, size: usize) -> Self {

@@ -2,7 +2,7 @@
 //! `tokio::time::timeout` for the whole exchange, and `httparse` for the answer's head, its
 //! chunk-size lines and its trailers.
 
-use std::future::Future;
+use std::fmt::Display;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::pin;
@@ -30,10 +30,10 @@ use crate::spec::RequestSpec;
 ///
 /// # Errors
 ///
-/// An I/O error connecting, writing or reading (when no answer came back); [`io::ErrorKind::TimedOut`]
-/// after [`TIMEOUT`]; [`io::ErrorKind::InvalidData`] when what came back is not an HTTP/1.x
-/// response; [`io::ErrorKind::UnexpectedEof`] when the server closed the connection before
-/// the end of its answer.
+/// An I/O error connecting, writing or reading (when no answer came back);
+/// [`io::ErrorKind::TimedOut`] after [`TIMEOUT`]; [`io::ErrorKind::InvalidData`] when what came
+/// back is not an HTTP/1.x response; [`io::ErrorKind::UnexpectedEof`] when the server closed
+/// the connection before the end of its answer.
 pub async fn exchange(addr: SocketAddr, spec: &RequestSpec) -> io::Result<Reply> {
     exchange_within(addr, spec, TIMEOUT).await
 }
@@ -79,16 +79,11 @@ pub async fn exchange_within(
 /// When called from within a tokio runtime (tokio refuses to block one); there, `.await`
 /// [`exchange`] instead.
 pub fn exchange_blocking(addr: SocketAddr, spec: &RequestSpec) -> io::Result<Reply> {
-    block_on(exchange(addr, spec))?
-}
-
-/// Runs `future` on a new current-thread runtime with I/O and time.
-pub(super) fn block_on<F: Future>(future: F) -> io::Result<F::Output> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .enable_time()
         .build()?;
-    Ok(runtime.block_on(future))
+    runtime.block_on(exchange(addr, spec))
 }
 
 /// Connects, writes `request` (and hangs up if told to) while reading the answer into
@@ -132,177 +127,145 @@ enum Framing {
     UntilClose,
 }
 
-/// A parsed response head.
-#[derive(Debug)]
-struct Head {
-    len: usize,
-    status: u16,
-    content_type: Option<String>,
-    framing: Framing,
+/// A parsed response head: its length, the status, `content-type`, and the body's framing.
+type Head = (usize, u16, Option<String>, Framing);
+
+fn invalid(what: impl Display, received: &[u8]) -> io::Error {
+    let received = String::from_utf8_lossy(received);
+    let message = format!("not an HTTP/1.x response ({what}): {received:?}");
+    io::Error::new(io::ErrorKind::InvalidData, message)
 }
 
-fn invalid(what: impl std::fmt::Display, received: &[u8]) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::InvalidData,
-        format!(
-            "not an HTTP/1.x response ({what}): {:?}",
-            String::from_utf8_lossy(received)
-        ),
-    )
+/// An `httparse` result as [`until`] takes it: `None` to read more.
+fn complete<T, E: Display>(parsed: Result<Status<T>, E>, received: &[u8]) -> io::Result<Option<T>> {
+    match parsed {
+        Ok(Status::Complete(parsed)) => Ok(Some(parsed)),
+        Ok(Status::Partial) => Ok(None),
+        Err(error) => Err(invalid(error, received)),
+    }
 }
 
 /// The head at the start of `received`, if it is all there.
 fn parse_head(received: &[u8]) -> io::Result<Option<Head>> {
     let mut headers = [httparse::EMPTY_HEADER; 64];
     let mut response = httparse::Response::new(&mut headers);
-    let len = match response.parse(received) {
-        Ok(Status::Complete(len)) => len,
-        Ok(Status::Partial) => return Ok(None),
-        Err(error) => return Err(invalid(error, received)),
+    let Some(len) = complete(response.parse(received), received)? else {
+        return Ok(None);
     };
-    let status = response.code.unwrap_or_default();
-    let mut content_type = None;
-    let mut content_length = None;
-    let mut chunked = false;
+    let (mut content_type, mut content_length, mut chunked) = (None, None, false);
     for header in response.headers.iter() {
+        let value = String::from_utf8_lossy(header.value);
         if header.name.eq_ignore_ascii_case("content-type") && content_type.is_none() {
-            content_type = Some(String::from_utf8_lossy(header.value).into_owned());
+            content_type = Some(value.into_owned());
         } else if header.name.eq_ignore_ascii_case("content-length") {
-            let length = std::str::from_utf8(header.value)
-                .ok()
-                .and_then(|value| value.trim().parse::<u64>().ok())
-                .ok_or_else(|| invalid("a content-length that is not a number", received))?;
+            let length: u64 = (value.trim().parse())
+                .map_err(|_| invalid("a content-length that is not a number", received))?;
             if content_length.is_some_and(|previous| previous != length) {
                 return Err(invalid("two different content-lengths", received));
             }
             content_length = Some(length);
         } else if header.name.eq_ignore_ascii_case("transfer-encoding") {
-            let value = String::from_utf8_lossy(header.value);
             let last = value.rsplit(',').next().unwrap_or_default().trim();
             chunked = last.eq_ignore_ascii_case("chunked");
         }
     }
+    let status = response.code.unwrap_or_default();
     let framing = match (status, chunked, content_length) {
         (100..=199 | 204 | 304, _, _) => Framing::Empty,
         (_, true, _) => Framing::Chunked,
         (_, false, Some(length)) => Framing::Length(length),
         (_, false, None) => Framing::UntilClose,
     };
-    Ok(Some(Head {
-        len,
-        status,
-        content_type,
-        framing,
-    }))
+    Ok(Some((len, status, content_type, framing)))
 }
 
-/// Reads more of the answer into `received`; `Ok(false)` at the end of the stream.
-async fn fill<R: AsyncRead + Unpin>(reader: &mut R, received: &mut Vec<u8>) -> io::Result<bool> {
-    let mut buffer = [0; 8192];
-    let read = reader.read(&mut buffer).await?;
-    received.extend_from_slice(&buffer[..read]);
-    Ok(read > 0)
-}
-
-/// [`fill`], where the end of the stream is an error: the server closed in the middle of `what`.
-async fn fill_more<R: AsyncRead + Unpin>(
+/// Reads from `reader` into `received` until `parse` finds what it needs there; the end of the
+/// stream before that is an [`io::ErrorKind::UnexpectedEof`] error in `what`.
+async fn until<R, T>(
     reader: &mut R,
     received: &mut Vec<u8>,
     what: &str,
-) -> io::Result<()> {
-    if fill(reader, received).await? {
-        return Ok(());
+    mut parse: impl FnMut(&[u8]) -> io::Result<Option<T>>,
+) -> io::Result<T>
+where
+    R: AsyncRead + Unpin,
+{
+    let mut buffer = [0; 8192];
+    loop {
+        if let Some(parsed) = parse(received)? {
+            return Ok(parsed);
+        }
+        let read = reader.read(&mut buffer).await?;
+        if read == 0 {
+            let received = String::from_utf8_lossy(received);
+            let message = format!("the server closed the connection in {what}: {received:?}");
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, message));
+        }
+        received.extend_from_slice(&buffer[..read]);
     }
-    Err(io::Error::new(
-        io::ErrorKind::UnexpectedEof,
-        format!(
-            "the server closed the connection in {what}; received {:?}",
-            String::from_utf8_lossy(received)
-        ),
-    ))
 }
 
-/// One response from `reader`, every byte read kept in `received`.
+/// `received[at..]` holds `len` bytes: `Some(at + len)`, else `None` (read more); an error if
+/// `at + len` is beyond memory.
+fn bytes_at(received: &[u8], at: usize, len: u64) -> io::Result<Option<usize>> {
+    let end = usize::try_from(len)
+        .ok()
+        .and_then(|len| at.checked_add(len))
+        .ok_or_else(|| invalid("a length beyond memory", received))?;
+    Ok((received.len() >= end).then_some(end))
+}
+
+/// One response from `reader`, every byte read kept in `received`: the head by `httparse`, the
+/// body by its framing (a chunked body by `httparse`'s chunk-size lines and trailer section).
 async fn read_response<R: AsyncRead + Unpin>(
     reader: &mut R,
     received: &mut Vec<u8>,
 ) -> io::Result<Reply> {
-    let head = loop {
-        if let Some(head) = parse_head(received)? {
-            break head;
-        }
-        fill_more(reader, received, "the response head").await?;
-    };
-    let body = match head.framing {
+    let (mut at, status, content_type, framing) =
+        until(reader, received, "the response head", parse_head).await?;
+    let body = match framing {
         Framing::Empty => Vec::new(),
-        Framing::Length(length) => {
-            let end = usize::try_from(length)
-                .ok()
-                .and_then(|length| head.len.checked_add(length))
-                .ok_or_else(|| invalid("a content-length beyond memory", received))?;
-            while received.len() < end {
-                fill_more(reader, received, "the body").await?;
-            }
-            received[head.len..end].to_vec()
+        Framing::Length(len) => {
+            let end = until(reader, received, "the body", |r| bytes_at(r, at, len)).await?;
+            received[at..end].to_vec()
         }
         Framing::UntilClose => {
-            while fill(reader, received).await? {}
-            received[head.len..].to_vec()
+            reader.read_to_end(received).await?;
+            received[at..].to_vec()
         }
-        Framing::Chunked => read_chunked(reader, received, head.len).await?,
+        Framing::Chunked => {
+            let mut body = Vec::new();
+            loop {
+                let (line, size) = until(reader, received, "a chunk-size line", |r| {
+                    complete(httparse::parse_chunk_size(&r[at..]), r)
+                })
+                .await?;
+                at += line;
+                if size == 0 {
+                    break;
+                }
+                // The chunk's bytes, then CRLF (`size` has at most 15 hex digits: no overflow).
+                let end = until(reader, received, "a chunk", |r| bytes_at(r, at, size + 2)).await?;
+                if &received[end - 2..end] != b"\r\n" {
+                    return Err(invalid("a chunk longer than its size", received));
+                }
+                body.extend_from_slice(&received[at..end - 2]);
+                at = end;
+            }
+            until(reader, received, "the trailer section", |r| {
+                let mut trailers = [httparse::EMPTY_HEADER; 16];
+                let parsed = httparse::parse_headers(&r[at..], &mut trailers);
+                Ok(complete(parsed, r)?.map(drop))
+            })
+            .await?;
+            body
+        }
     };
     Ok(Reply {
-        status: head.status,
-        content_type: head.content_type,
+        status,
+        content_type,
         body,
     })
-}
-
-/// A chunked body starting at `received[at..]`, decoded: chunk-size lines (extensions
-/// allowed) and the trailer section by `httparse`.
-async fn read_chunked<R: AsyncRead + Unpin>(
-    reader: &mut R,
-    received: &mut Vec<u8>,
-    mut at: usize,
-) -> io::Result<Vec<u8>> {
-    let mut body = Vec::new();
-    loop {
-        let (line, size) = match httparse::parse_chunk_size(&received[at..]) {
-            Ok(Status::Complete(parsed)) => parsed,
-            Ok(Status::Partial) => {
-                fill_more(reader, received, "a chunk-size line").await?;
-                continue;
-            }
-            Err(_) => return Err(invalid("a bad chunk-size line", received)),
-        };
-        if size == 0 {
-            at += line;
-            break;
-        }
-        let start = at + line;
-        let end = usize::try_from(size)
-            .ok()
-            .and_then(|size| start.checked_add(size))
-            .ok_or_else(|| invalid("a chunk beyond memory", received))?;
-        while received.len() < end + 2 {
-            fill_more(reader, received, "a chunk").await?;
-        }
-        if &received[end..end + 2] != b"\r\n" {
-            return Err(invalid("a chunk longer than its size", received));
-        }
-        body.extend_from_slice(&received[start..end]);
-        at = end + 2;
-    }
-    // The trailer section: fields, then the empty line.
-    loop {
-        let mut trailers = [httparse::EMPTY_HEADER; 16];
-        match httparse::parse_headers(&received[at..], &mut trailers) {
-            Ok(Status::Complete(_)) => return Ok(body),
-            Ok(Status::Partial) => {}
-            Err(_) => return Err(invalid("a bad trailer section", received)),
-        }
-        fill_more(reader, received, "the trailer section").await?;
-    }
 }
 
 #[cfg(test)]
