@@ -1,25 +1,58 @@
-//! The drive loops: feeding a request body, as it arrives, into a [`Verification`], stopping
-//! at the first error. Every adapter calls one of these; none writes its own loop.
+//! The drive loop: feeding a request body, as it arrives, into a [`Verification`], under the
+//! body deadline, stopping at the first error. Every adapter calls it; none writes its own.
 //!
-//! - [`begin`] (feature `http-body`): the header rule and `Content-Length` of an `http` 1.x
-//!   request ([`Verifier::begin_request`](crate::Verifier::begin_request) over its
-//!   `HeaderMap`);
-//! - [`http_body`](fn@http_body) (feature `http-body`): an [`http_body::Body`] (axum, hyper, tower);
+//! One loop, three kinds of body:
+//!
+//! - [`http_body`](fn@http_body) (feature `http-body`): an [`http_body::Body`] (axum, hyper,
+//!   tower), with [`begin`] for the header rule of an `http` 1.x request;
 //! - [`stream`] (feature `stream`): a `Stream` of `Result<impl Buf, E>` chunks (actix-web's
-//!   `Payload`, warp's `body::stream()`).
+//!   `Payload`, warp's `body::stream()`);
+//! - [`async_read`] (feature `tokio-io`): a `tokio::io::AsyncRead` (Rocket's `DataStream`).
 //!
-//! A body error (the client hung up, invalid chunking) is [`Error::BodyUnreadable`], with the
-//! body's own error kept as the [`Rejection`]'s source. Trailers are not part of the signed
-//! body and are ignored.
+//! Each takes the result of [`Verifier::begin_request`](crate::Verifier::begin_request) (so a
+//! refusal on the header is reported here too), the body, and the runtime's `sleep` function
+//! (`tokio::time::sleep`): the core decides the deadline
+//! ([`Verification::timeout`]) and what happens when it passes; the adapter only lends its
+//! timer. Then:
+//!
+//! - a body error (the client hung up, invalid chunking) is [`Error::BodyUnreadable`], with
+//!   the body's own error kept as the [`Rejection`]'s source;
+//! - a body that has not ended when the deadline passes is [`Error::BodyTimeout`] (408);
+//! - every refusal made before the body was read to its end is
+//!   [closing](Rejection::closes_connection): the adapter closes the connection instead of
+//!   draining the rest;
+//! - with the `tracing` feature, each verification emits exactly one event, here (see
+//!   [Tracing](#tracing)).
+//!
+//! Trailers are not part of the signed body and are ignored.
+//!
+//! # Tracing
+//!
+//! With the `tracing` feature, one event per verification, target `qiscus_webhook`, with the
+//! fields `outcome` (`verified`, or the error code), `token_index` (when verified),
+//! `body_bytes` (bytes read), `elapsed_us` and, for refusals, `error` (the error's text) and
+//! `cause` (its source, if any). Never a token, a signature, an expected tag or body bytes.
+//! Levels: `DEBUG` for a verified body; `WARN` for what an operator must look at
+//! (`signature_mismatch`: a forgery or a wrong token; `stale_event`; `webhook_not_configured`;
+//! `replay_store_unavailable`); `INFO` for the other refusals (scanners, broken clients).
+//! Refusals are attacker-driven, so none is louder than `WARN`: to bound their volume, filter
+//! the target (`RUST_LOG=qiscus_webhook=warn`, or `=error` to mute) or put a rate-limiting or
+//! sampling layer in front of your subscriber.
 
-use core::future::poll_fn;
+use core::future::{Future, poll_fn};
 use core::pin::pin;
+use core::task::{Context, Poll};
+use core::time::Duration;
+use std::time::Instant;
 
-use bytes::Buf;
+use bytes::Bytes;
 
 use crate::rejection::BoxError;
 use crate::sink::BodySink;
 use crate::{Error, Rejection, Verification, Verified};
+
+/// What the drive loops give back: the kept body and which token matched, or the refusal.
+pub type Driven<S> = Result<(<S as BodySink>::Body, Verified), Rejection>;
 
 /// Starts verifying an `http` 1.x request from its headers: every `QISCUS-SDK-SIGNATURE` value
 /// and the raw `Content-Length`, with `limit` overriding the verifier's (see
@@ -44,13 +77,13 @@ pub fn begin(
     verifier.begin_request(signatures, content_length, limit)
 }
 
-/// Feeds an [`http_body::Body`] frame by frame into `verification`, then finishes it.
+/// Feeds an [`http_body::Body`] frame by frame into the verification, then finishes it.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use http_body_util::Full;
-/// use qiscus_webhook::{Token, Verifier, drive};
+/// use qiscus_webhook::{Token, Verification, Verifier, drive};
 ///
 /// let verifier = Verifier::new(Token::new("secret")?);
 /// let mut request = http::Request::new(Full::new(bytes::Bytes::from_static(b"{}")));
@@ -58,8 +91,8 @@ pub fn begin(
 /// request.headers_mut().insert("qiscus-sdk-signature", signature.parse()?);
 ///
 /// let (parts, body) = request.into_parts();
-/// let verification = drive::begin(&verifier, &parts.headers, None)?.collect_bytes();
-/// let (bytes, verified) = drive::http_body(verification, body).await?;
+/// let started = drive::begin(&verifier, &parts.headers, None).map(Verification::collect_bytes);
+/// let (bytes, verified) = drive::http_body(started, body, tokio::time::sleep).await?;
 /// assert_eq!((&bytes[..], verified.token_index()), (&b"{}"[..], 0));
 /// # Ok(())
 /// # }
@@ -67,31 +100,41 @@ pub fn begin(
 ///
 /// # Errors
 ///
-/// [`Error::BodyTooLarge`] the moment the body passes the limit (reading stops there),
-/// [`Error::BodyUnreadable`] when the body fails, else
-/// [`finish`](Verification::finish)'s errors.
+/// `started`'s error; [`Error::BodyTooLarge`] the moment the body passes the limit (reading
+/// stops there), [`Error::BodyUnreadable`] when the body fails, [`Error::BodyTimeout`] when
+/// it is not over by the deadline; else [`finish`](Verification::finish)'s errors.
 #[cfg(feature = "http-body")]
-pub async fn http_body<B, S>(
-    mut verification: Verification<S>,
+pub async fn http_body<B, S, T, D>(
+    started: Result<Verification<S>, Error>,
     body: B,
-) -> Result<(S::Body, Verified), Rejection>
+    sleep: T,
+) -> Driven<S>
 where
     B: http_body::Body,
     B::Error: Into<BoxError>,
     S: BodySink,
+    T: FnOnce(Duration) -> D,
+    D: Future<Output = ()>,
 {
+    use bytes::Buf;
+
     let mut body = pin!(body);
-    while let Some(frame) = poll_fn(|cx| body.as_mut().poll_frame(cx)).await {
-        let frame = frame.map_err(unreadable)?;
-        if let Ok(mut data) = frame.into_data() {
-            // `Bytes` chunks are taken as they are, without a copy.
-            verification.push(data.copy_to_bytes(data.remaining()))?;
-        }
-    }
-    Ok(verification.finish_with_body()?)
+    let next = |cx: &mut Context<'_>| {
+        body.as_mut().poll_frame(cx).map(|frame| {
+            frame.map(|frame| match frame {
+                // Trailers are not part of the signed body: an empty chunk.
+                Ok(frame) => Ok(frame.into_data().map_or_else(
+                    |_trailers| Bytes::new(),
+                    |mut data| data.copy_to_bytes(data.remaining()),
+                )),
+                Err(error) => Err(error.into()),
+            })
+        })
+    };
+    run(started, next, sleep).await
 }
 
-/// Feeds a stream of chunks into `verification`, then finishes it.
+/// Feeds a stream of chunks into the verification, then finishes it.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -104,7 +147,8 @@ where
 /// let chunks = futures_util::stream::iter(["hello, ", "world"].map(|chunk| {
 ///     Ok::<_, std::io::Error>(Bytes::from(chunk))
 /// }));
-/// let (bytes, _) = drive::stream(verifier.begin(signature).collect_bytes(), chunks).await?;
+/// let started = Ok(verifier.begin(signature).collect_bytes());
+/// let (bytes, _) = drive::stream(started, chunks, tokio::time::sleep).await?;
 /// assert_eq!(&bytes[..], b"hello, world");
 /// # Ok(())
 /// # }
@@ -114,24 +158,153 @@ where
 ///
 /// As [`http_body`](fn@http_body).
 #[cfg(feature = "stream")]
-pub async fn stream<St, D, E, S>(
-    mut verification: Verification<S>,
+pub async fn stream<St, C, E, S, T, D>(
+    started: Result<Verification<S>, Error>,
     stream: St,
-) -> Result<(S::Body, Verified), Rejection>
+    sleep: T,
+) -> Driven<S>
 where
-    St: futures_core::Stream<Item = Result<D, E>>,
-    D: Buf,
+    St: futures_core::Stream<Item = Result<C, E>>,
+    C: bytes::Buf,
     E: Into<BoxError>,
     S: BodySink,
+    T: FnOnce(Duration) -> D,
+    D: Future<Output = ()>,
 {
     let mut stream = pin!(stream);
-    while let Some(chunk) = poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
-        let mut chunk = chunk.map_err(unreadable)?;
-        verification.push(chunk.copy_to_bytes(chunk.remaining()))?;
-    }
-    Ok(verification.finish_with_body()?)
+    let next = |cx: &mut Context<'_>| {
+        stream.as_mut().poll_next(cx).map(|chunk| {
+            chunk.map(|chunk| match chunk {
+                // `Bytes` chunks are taken as they are, without a copy.
+                Ok(mut chunk) => Ok(chunk.copy_to_bytes(chunk.remaining())),
+                Err(error) => Err(error.into()),
+            })
+        })
+    };
+    run(started, next, sleep).await
 }
 
-fn unreadable(error: impl Into<BoxError>) -> Rejection {
-    Rejection::with_source(Error::BodyUnreadable, error)
+/// How much one read of an [`async_read`] body asks for.
+#[cfg(feature = "tokio-io")]
+const READ_CHUNK: usize = 8 * 1024;
+
+/// Reads a `tokio::io::AsyncRead` (e.g. Rocket's `DataStream`, opened at the limit plus one
+/// byte) into the verification, then finishes it.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use qiscus_webhook::{Token, Verifier, drive};
+///
+/// let verifier = Verifier::new(Token::new("secret")?);
+/// let body: &[u8] = b"{\"type\":\"x\"}";
+/// let started = Ok(verifier.begin(verifier.sign(body)).keep_body(Vec::new()));
+/// let (kept, _) = drive::async_read(started, body, tokio::time::sleep).await?;
+/// assert_eq!(kept, body);
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Errors
+///
+/// As [`http_body`](fn@http_body); a read error is [`Error::BodyUnreadable`].
+#[cfg(feature = "tokio-io")]
+pub async fn async_read<R, S, T, D>(
+    started: Result<Verification<S>, Error>,
+    reader: R,
+    sleep: T,
+) -> Driven<S>
+where
+    R: tokio::io::AsyncRead,
+    S: BodySink,
+    T: FnOnce(Duration) -> D,
+    D: Future<Output = ()>,
+{
+    let mut reader = pin!(reader);
+    let mut buffer = bytes::BytesMut::new();
+    let next = |cx: &mut Context<'_>| {
+        // A zeroed buffer, not an uninitialised one: no `unsafe` here.
+        buffer.resize(READ_CHUNK, 0);
+        let mut read = tokio::io::ReadBuf::new(&mut buffer);
+        match reader.as_mut().poll_read(cx, &mut read) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Err(error)) => Poll::Ready(Some(Err(BoxError::from(error)))),
+            Poll::Ready(Ok(())) => {
+                let filled = read.filled().len();
+                if filled == 0 {
+                    return Poll::Ready(None);
+                }
+                buffer.truncate(filled);
+                Poll::Ready(Some(Ok(buffer.split().freeze())))
+            }
+        }
+    };
+    run(started, next, sleep).await
+}
+
+/// What one poll of the body and the deadline gave.
+enum Step {
+    Chunk(Option<Result<Bytes, BoxError>>),
+    TimedOut,
+}
+
+/// The one loop: chunks into the verification until the body ends, fails, passes the limit or
+/// outlives the deadline; then the outcome, reported once.
+async fn run<S, N, T, D>(
+    started: Result<Verification<S>, Error>,
+    mut next: N,
+    sleep: T,
+) -> Driven<S>
+where
+    S: BodySink,
+    N: FnMut(&mut Context<'_>) -> Poll<Option<Result<Bytes, BoxError>>>,
+    T: FnOnce(Duration) -> D,
+    D: Future<Output = ()>,
+{
+    let start = Instant::now();
+    let mut verification = match started {
+        Ok(verification) => verification,
+        // Refused on the header (or not configured): no byte of the body was read.
+        Err(error) => return observe(Err(Rejection::from(error).closing()), 0, start),
+    };
+    let mut deadline = pin!(sleep(verification.timeout()));
+    let outcome = loop {
+        let step = poll_fn(|cx| {
+            if deadline.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Step::TimedOut);
+            }
+            next(cx).map(Step::Chunk)
+        })
+        .await;
+        let refused = match step {
+            Step::Chunk(Some(Ok(chunk))) => match verification.push(chunk) {
+                Ok(()) => continue,
+                Err(error) => Rejection::from(error),
+            },
+            Step::Chunk(Some(Err(error))) => Rejection::with_source(Error::BodyUnreadable, error),
+            Step::TimedOut => Rejection::from(Error::BodyTimeout),
+            Step::Chunk(None) => {
+                // The whole body was read: a mismatch leaves the connection reusable.
+                let bytes = verification.bytes_seen();
+                let finished = verification.finish_with_body().map_err(Rejection::from);
+                return observe(finished, bytes, start);
+            }
+        };
+        break (refused.closing(), verification.bytes_seen());
+    };
+    observe(Err(outcome.0), outcome.1, start)
+}
+
+/// Reports the outcome of one verification (the `tracing` event), and passes it on.
+fn observe<B>(
+    outcome: Result<(B, Verified), Rejection>,
+    body_bytes: usize,
+    start: Instant,
+) -> Result<(B, Verified), Rejection> {
+    crate::trace::verification(
+        outcome.as_ref().map(|(_, verified)| verified),
+        body_bytes,
+        start.elapsed(),
+    );
+    outcome
 }

@@ -28,8 +28,11 @@ use crate::{Error, Rejection};
 ///
 /// A [`Rejection`] of [`Error::InvalidPayload`].
 pub fn parse<T: DeserializeOwned>(verified_body: &[u8]) -> Result<T, Rejection> {
-    serde_json::from_slice(verified_body)
-        .map_err(|error| Rejection::with_source(Error::InvalidPayload, PayloadError::from(&error)))
+    serde_json::from_slice(verified_body).map_err(|error| {
+        let rejection = Rejection::with_source(Error::InvalidPayload, PayloadError::from(&error));
+        crate::trace::after_verification(&rejection, verified_body.len());
+        rejection
+    })
 }
 
 /// Where and how a verified body failed to parse: serde's line, column and category, and

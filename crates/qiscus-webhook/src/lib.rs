@@ -28,6 +28,10 @@ pub mod events;
 pub mod json;
 #[cfg(feature = "std")]
 mod rejection;
+#[cfg(feature = "replay")]
+pub mod replay;
+#[cfg(feature = "std")]
+mod trace;
 
 #[cfg(feature = "std")]
 pub use env::EnvError;

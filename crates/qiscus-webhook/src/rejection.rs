@@ -4,6 +4,7 @@ use std::boxed::Box;
 use std::error::Error as StdError;
 use std::fmt;
 use std::string::ToString;
+use std::time::Duration;
 
 use crate::Error;
 
@@ -29,6 +30,8 @@ pub type BoxError = Box<dyn StdError + Send + Sync>;
 pub struct Rejection {
     error: Error,
     source: Option<BoxError>,
+    close: bool,
+    retry_after: Option<Duration>,
 }
 
 impl Rejection {
@@ -45,7 +48,68 @@ impl Rejection {
         Self {
             error,
             source: Some(source.into()),
+            close: false,
+            retry_after: None,
         }
+    }
+
+    /// Marks the refusal as made before the body was read to its end: the adapter answers
+    /// with `Connection: close` and the connection is closed, instead of draining (and
+    /// hashing, and counting) whatever the client still sends.
+    #[must_use]
+    pub fn closing(mut self) -> Self {
+        self.close = true;
+        self
+    }
+
+    /// Whether the connection must be closed after the response: the refusal came before the
+    /// whole body was read (401 on the header, 413, 408, 400 on a broken body). The
+    /// [`drive`](crate::drive) loops set it; every adapter honours it.
+    #[must_use]
+    pub const fn closes_connection(&self) -> bool {
+        self.close
+    }
+
+    /// Asks the client to wait `after` before retrying: the adapter sends a `Retry-After`
+    /// header of [`retry_after_secs`](Self::retry_after_secs). The replay guard sets it on
+    /// [`DeliveryInProgress`](Error::DeliveryInProgress) (the claim's lease left) and on
+    /// [`ReplayStoreUnavailable`](Error::ReplayStoreUnavailable).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use qiscus_webhook::{Error, Rejection};
+    ///
+    /// let busy = Rejection::from(Error::DeliveryInProgress)
+    ///     .with_retry_after(Duration::from_millis(2_100));
+    /// assert_eq!(busy.status_code(), 409);
+    /// assert_eq!(busy.retry_after(), Some(Duration::from_millis(2_100)));
+    /// assert_eq!(busy.retry_after_secs(), Some(3)); // rounded up
+    /// let soon = Rejection::from(Error::ReplayStoreUnavailable).with_retry_after(Duration::ZERO);
+    /// assert_eq!(soon.retry_after_secs(), Some(1)); // at least 1
+    /// assert_eq!(Rejection::from(Error::BodyTooLarge).retry_after_secs(), None);
+    /// ```
+    #[must_use]
+    pub fn with_retry_after(mut self, after: Duration) -> Self {
+        self.retry_after = Some(after);
+        self
+    }
+
+    /// How long the client should wait before retrying, if the refusal says (see
+    /// [`with_retry_after`](Self::with_retry_after)).
+    #[must_use]
+    pub const fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+
+    /// The `Retry-After` header's value, in whole seconds: [`retry_after`](Self::retry_after)
+    /// rounded up, and at least 1 (`Retry-After: 0` would invite an immediate retry). `None`
+    /// when the response has no such header.
+    #[must_use]
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        self.retry_after.map(|after| {
+            let seconds = after.as_secs().saturating_add(u64::from(after.subsec_nanos() > 0));
+            seconds.max(1)
+        })
     }
 
     /// The core's error: what went wrong.
@@ -78,6 +142,8 @@ impl From<Error> for Rejection {
         Self {
             error,
             source: None,
+            close: false,
+            retry_after: None,
         }
     }
 }
@@ -93,6 +159,8 @@ impl fmt::Debug for Rejection {
         f.debug_struct("Rejection")
             .field("error", &self.error)
             .field("source", &self.source.as_ref().map(ToString::to_string))
+            .field("closes_connection", &self.close)
+            .field("retry_after", &self.retry_after)
             .finish()
     }
 }

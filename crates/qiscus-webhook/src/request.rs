@@ -67,6 +67,12 @@ impl Verifier {
             Some(len) => usize::try_from(len).unwrap_or(limit),
             None => 0,
         };
-        Ok(Verification::new(signature, self.macs(), limit, likely_len))
+        Ok(Verification::new(
+            signature,
+            self.macs(),
+            limit,
+            likely_len,
+            self.body_timeout(),
+        ))
     }
 }

@@ -2,6 +2,7 @@
 //! against the limit, and where the body goes.
 
 use core::fmt;
+use core::time::Duration;
 
 use hmac::Mac;
 
@@ -40,6 +41,7 @@ pub struct Verification<S = Discard> {
     seen: usize,
     limit: usize,
     likely_len: usize,
+    timeout: Duration,
     over_limit: bool,
     sink: S,
 }
@@ -51,6 +53,7 @@ impl Verification {
         macs: &[HmacSha256],
         limit: usize,
         likely_len: usize,
+        timeout: Duration,
     ) -> Self {
         Self {
             signature,
@@ -58,6 +61,7 @@ impl Verification {
             seen: 0,
             limit,
             likely_len,
+            timeout,
             over_limit: false,
             sink: Discard,
         }
@@ -76,6 +80,7 @@ impl<S: BodySink> Verification<S> {
             seen: self.seen,
             limit: self.limit,
             likely_len: self.likely_len,
+            timeout: self.timeout,
             over_limit: self.over_limit,
             sink,
         }
@@ -132,6 +137,14 @@ impl<S: BodySink> Verification<S> {
     #[must_use]
     pub fn limit(&self) -> usize {
         self.limit
+    }
+
+    /// How long the whole body may take to arrive: the verifier's
+    /// [body timeout](crate::Verifier::with_body_timeout). The [`drive`](crate::drive) loops
+    /// enforce it.
+    #[must_use]
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     /// Compares the signature with every token's tag, in constant time and without an early

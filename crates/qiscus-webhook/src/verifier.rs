@@ -139,7 +139,7 @@ impl Verifier {
     /// and the declared length first.
     #[must_use]
     pub fn begin(&self, signature: Signature) -> Verification {
-        Verification::new(signature, &self.macs, self.body_limit, 0)
+        Verification::new(signature, &self.macs, self.body_limit, 0, self.body_timeout)
     }
 
     /// The pre-keyed MAC states, for [`begin_request`](Verifier::begin_request).

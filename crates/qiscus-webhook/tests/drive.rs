@@ -1,9 +1,12 @@
-//! The drive loops: a streamed body is verified as the bytes it joins to, reading stops at the
-//! chunk that passes the limit, and a failing stream is `body_unreadable` with its error kept.
-#![cfg(feature = "stream")]
+//! The drive loop: a streamed body is verified as the bytes it joins to, reading stops at the
+//! chunk that passes the limit, a failing stream is `body_unreadable` with its error kept, a
+//! body that outlives the deadline is `body_timeout`, and every refusal before the body's end
+//! closes the connection.
+#![cfg(all(feature = "stream", feature = "tokio-io"))]
 
 use std::error::Error as _;
 use std::io;
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{StreamExt, stream};
@@ -28,7 +31,9 @@ async fn chunks_empty_ones_included_are_joined_and_verified() {
         .begin(verifier.sign(b"hello, world"))
         .collect_bytes();
     let body = chunks(&["hello", ", ", "", "world"]);
-    let (bytes, verified) = drive::stream(verification, body).await.unwrap();
+    let (bytes, verified) = drive::stream(Ok(verification), body, tokio::time::sleep)
+        .await
+        .unwrap();
     assert_eq!(
         (&bytes[..], verified.token_index()),
         (&b"hello, world"[..], 0)
@@ -41,8 +46,11 @@ async fn reading_stops_at_the_chunk_that_passes_the_limit() {
     let verification = verifier.begin(verifier.sign(b"12345")).collect_bytes();
     let mut read = 0;
     let body = chunks(&["123", "45", "never read"]).inspect(|_| read += 1);
-    let refused = drive::stream(verification, body).await.unwrap_err();
+    let refused = drive::stream(Ok(verification), body, tokio::time::sleep)
+        .await
+        .unwrap_err();
     assert_eq!(refused.error(), Error::BodyTooLarge);
+    assert!(refused.closes_connection(), "the rest is not drained");
     assert!(refused.source().is_none(), "{refused:?}");
     assert_eq!(read, 2, "reading stops at the chunk that passes the limit");
 }
@@ -53,9 +61,97 @@ async fn a_failing_stream_is_body_unreadable_with_its_error_as_the_source() {
     let verification = verifier.begin(verifier.sign(b"ab")).collect_bytes();
     let hang_up = io::Error::new(io::ErrorKind::ConnectionAborted, "client hung up");
     let body = stream::iter([Ok(Bytes::from_static(b"a")), Err(hang_up)]);
-    let refused = drive::stream(verification, body).await.unwrap_err();
+    let refused = drive::stream(Ok(verification), body, tokio::time::sleep)
+        .await
+        .unwrap_err();
     assert_eq!(refused.error(), Error::BodyUnreadable);
     assert_eq!(refused.status_code(), 400);
     let source = refused.source().expect("the stream's error is kept");
     assert_eq!(source.to_string(), "client hung up");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_body_that_outlives_the_deadline_is_body_timeout_and_closes() {
+    let verifier = verifier(64).with_body_timeout(Duration::from_secs(5));
+    let verification = verifier.begin(verifier.sign(b"ab")).collect_bytes();
+    // One byte, then the client stalls forever.
+    let body = chunks(&["a"]).chain(stream::pending());
+    let started = tokio::time::Instant::now();
+    let refused = drive::stream(Ok(verification), body, tokio::time::sleep)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (refused.error(), refused.status_code()),
+        (Error::BodyTimeout, 408)
+    );
+    assert!(refused.closes_connection());
+    // Paused time: exactly the verifier's deadline went by, no more.
+    assert_eq!(started.elapsed(), Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn a_refusal_on_the_header_is_reported_and_closes_without_reading() {
+    let verifier = verifier(64);
+    let mut polled = false;
+    let body = chunks(&["never read"]).inspect(|_| polled = true);
+    let started = verifier.begin_request(std::iter::empty(), None, None);
+    let refused = drive::stream(started.map(|v| v.collect_bytes()), body, tokio::time::sleep)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.error(), Error::MissingSignature);
+    assert!(refused.closes_connection());
+    assert!(!polled, "no byte of the body is read");
+}
+
+#[tokio::test]
+async fn a_mismatch_after_the_whole_body_keeps_the_connection() {
+    let verifier = verifier(64);
+    let verification = verifier.begin(verifier.sign(b"other")).collect_bytes();
+    let refused = drive::stream(Ok(verification), chunks(&["ab"]), tokio::time::sleep)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.error(), Error::SignatureMismatch);
+    assert!(!refused.closes_connection(), "the body was read to its end");
+}
+
+#[tokio::test]
+async fn an_async_read_body_is_read_whole_at_the_limit_and_refused_past_it() {
+    let verifier = verifier(20_000);
+    let body = vec![b'x'; 20_000];
+    let started = Ok(verifier.begin(verifier.sign(&body)).keep_body(Vec::new()));
+    let (kept, _) = drive::async_read(started, &body[..], tokio::time::sleep)
+        .await
+        .unwrap();
+    assert_eq!(kept, body, "exactly at the limit, in several reads");
+
+    let over = vec![b'x'; 20_001];
+    let started = Ok(verifier.begin(verifier.sign(&over)).keep_body(Vec::new()));
+    let refused = drive::async_read(started, &over[..], tokio::time::sleep)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.error(), Error::BodyTooLarge);
+}
+
+#[tokio::test]
+async fn a_failing_reader_is_body_unreadable() {
+    struct HangsUp;
+    impl tokio::io::AsyncRead for HangsUp {
+        fn poll_read(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+            _: &mut tokio::io::ReadBuf<'_>,
+        ) -> std::task::Poll<io::Result<()>> {
+            std::task::Poll::Ready(Err(io::Error::new(io::ErrorKind::ConnectionReset, "reset")))
+        }
+    }
+    let verifier = verifier(64);
+    let started = Ok(verifier.begin(verifier.sign(b"")).keep_body(Vec::new()));
+    let refused = drive::async_read(started, HangsUp, tokio::time::sleep)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.error(), Error::BodyUnreadable);
+    assert_eq!(
+        refused.source().map(ToString::to_string).as_deref(),
+        Some("reset")
+    );
 }
