@@ -5,6 +5,7 @@
 //! - `readme`: the README's framework sections, each built as a new crate from its own lines;
 //! - `package`: every publishable crate packaged and built from its `.crate` alone;
 //! - `msrv`: each published crate's `rust-version` against its dependency tree's;
+//! - `provision`: what `ci` installs before its first step, alone;
 //! - `bench`: the criterion benchmarks of every crate;
 //! - `demo`: the four receiver examples, started and sent the same signed and forged requests;
 //! - `fuzz`: the cargo-fuzz targets, one or all, for a bounded time (nightly, cargo-fuzz);
@@ -35,6 +36,7 @@ commands:
   readme   [NAME ...]: build each README framework section as a new crate (cargo check)
   package  cargo package (verified) for every publishable crate
   msrv     each published crate's rust-version against what its dependencies need
+  provision  install what ci needs (nightly, cargo-fuzz, ...) or print the commands to run
   bench    criterion benchmarks of every crate (pass criterion options after --)
   fuzz     [TARGET] [--time SECONDS]: run the fuzz targets (nightly + cargo-fuzz)
   timing   [--measurements N] [--control]: constant-time check of verification (dudect)";
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
         Some("readme") => readme::run(&args[1..]),
         Some("package") => package::run(),
         Some("msrv") => msrv::run(),
+        Some("provision") => provision::ensure(provision::TOOLS),
         Some("bench") => step::cargo(&["bench", "--workspace"], &args[1..]).map(drop),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");

@@ -163,6 +163,8 @@ fn ensure_with(tools: &[Tool], root: bool, allowed: bool) -> Result<(), String> 
         });
     }
     if missing.is_empty() {
+        let names: Vec<&str> = tools.iter().map(|tool| tool.name).collect();
+        println!("xtask: {}: there", names.join(", "));
         return Ok(());
     }
     let mut report = String::from("missing what the checks need; run, then retry:");
