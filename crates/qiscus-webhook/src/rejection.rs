@@ -107,7 +107,9 @@ impl Rejection {
     #[must_use]
     pub fn retry_after_secs(&self) -> Option<u64> {
         self.retry_after.map(|after| {
-            let seconds = after.as_secs().saturating_add(u64::from(after.subsec_nanos() > 0));
+            let seconds = after
+                .as_secs()
+                .saturating_add(u64::from(after.subsec_nanos() > 0));
             seconds.max(1)
         })
     }
