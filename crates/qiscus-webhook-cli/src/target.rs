@@ -46,7 +46,8 @@ pub enum TargetError {
     UnsupportedScheme(String),
     /// `user:password@` in the URL.
     Credentials,
-    /// Not a URL `http::Uri` accepts, or one without a host.
+    /// Not a URL `http::Uri` accepts, or one without a host or with a port over 65535: the
+    /// URL quoted, or "the URL" when it has an `@`.
     Invalid(String),
 }
 
@@ -67,7 +68,7 @@ impl fmt::Display for TargetError {
             ),
             Self::Invalid(url) => write!(
                 f,
-                "{url:?} is not a valid URL (expected e.g. http://127.0.0.1:3000/webhook)"
+                "{url} is not a valid URL (expected e.g. http://127.0.0.1:3000/webhook)"
             ),
         }
     }
@@ -85,7 +86,14 @@ impl Target {
         };
         // The fragment is the client's own business: not part of the request.
         let without_fragment = url.split_once('#').map_or(url, |(before, _)| before);
-        let invalid = || TargetError::Invalid(url.to_owned());
+        // A URL with `@` may hold a password: not quoted back.
+        let invalid = || {
+            TargetError::Invalid(if url.contains('@') {
+                "the URL".to_owned()
+            } else {
+                format!("{url:?}")
+            })
+        };
         let uri: Uri = without_fragment.parse().map_err(|_| invalid())?;
         let authority = uri.authority().ok_or_else(invalid)?;
         if authority.as_str().contains('@') {
@@ -99,14 +107,11 @@ impl Target {
         if host.is_empty() {
             return Err(invalid());
         }
-        let path_and_query = uri
-            .path_and_query()
-            .map_or("/", |path| path.as_str())
-            .to_owned();
-        let path_and_query = if path_and_query.is_empty() {
-            "/".to_owned()
-        } else {
-            path_and_query
+        // An empty path is `/` (RFC 9112, 3.2.1), also before a query.
+        let path_and_query = match uri.path_and_query().map(|path| path.as_str()) {
+            None | Some("") => "/".to_owned(),
+            Some(query) if query.starts_with('?') => format!("/{query}"),
+            Some(path) => path.to_owned(),
         };
         // `http::Uri` takes any digits as a port (and then has none): only 0..=65535 are.
         // Without userinfo, the authority is the host and then `:port` if any.
@@ -144,6 +149,8 @@ mod tests {
         let target = Target::parse("HTTPS://Example.com").expect("valid");
         assert_eq!(target.scheme, Scheme::Https);
         assert_eq!((target.port, target.path_and_query.as_str()), (443, "/"));
+        let target = Target::parse("http://h?x=1").expect("valid");
+        assert_eq!(target.path_and_query, "/?x=1");
         let target = Target::parse("http://[::1]:8080/w").expect("valid");
         assert_eq!(
             (target.host.as_str(), target.authority.as_str(), target.port),
@@ -179,5 +186,7 @@ mod tests {
             Target::parse("http://host:99999/"),
             Err(TargetError::Invalid(_))
         ));
+        let error = Target::parse("http://user:s3cret@bad host/").expect_err("invalid");
+        assert!(!error.to_string().contains("s3cret"), "{error}");
     }
 }

@@ -6,8 +6,8 @@ use std::fmt;
 
 use http::Uri;
 
-/// Where to open a CONNECT tunnel.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where to open a CONNECT tunnel. Its `Debug` leaves the credentials out.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Proxy {
     /// The variable it came from, for error messages.
     pub variable: &'static str,
@@ -15,6 +15,20 @@ pub struct Proxy {
     pub port: u16,
     /// `Proxy-Authorization: Basic ...`'s value, from `user:password@` in the proxy URL.
     pub authorization: Option<String>,
+}
+
+impl fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Proxy")
+            .field("variable", &self.variable)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field(
+                "authorization",
+                &self.authorization.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 /// A proxy variable that cannot be used: named, never quoted (it may hold a password).
@@ -230,6 +244,7 @@ mod tests {
             proxy.authorization.as_deref(),
             Some(format!("Basic {}", base64(b"us:er:p@ss")).as_str())
         );
+        assert!(!format!("{proxy:?}").contains(&base64(b"us:er:p@ss")));
     }
 
     #[test]
