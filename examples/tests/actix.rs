@@ -21,37 +21,43 @@ use actix_web::web::Bytes;
 // Not `test`: that name would shadow the `#[test]` attribute of the process tests below.
 use actix_web::test as actix_test;
 use futures_util::{Stream, stream};
-use qiscus_webhook_testkit::conformance::{self, Case, Reply, Transfer, assert_conformance};
+use qiscus_webhook_testkit::conformance::{self, Case, Reply, assert_conformance};
+use qiscus_webhook_testkit::spec::BodySpec;
 
-/// The case as an actix-web test request (as in qiscus-webhook-actix's tests/conformance.rs):
-/// the body whole with its `Content-Length` (or the declared one), or a payload stream to put
-/// in instead, without `Content-Length`, failing at the end for an interrupted body.
+/// The case's request (`Case::request`, as in qiscus-webhook-actix's tests/conformance.rs) as
+/// an actix-web test request: the header fields as they are, in order; the body whole with its
+/// `Content-Length` (or the declared one), or a payload stream to put in instead, without
+/// `Content-Length`, failing at the end for an interrupted body.
 fn request(case: &Case) -> (actix_test::TestRequest, Option<Payload>) {
-    let mut builder = actix_test::TestRequest::post().uri(case.path());
-    for (name, value) in &case.headers {
+    let spec = case.request();
+    let mut builder = actix_test::TestRequest::post().uri(&spec.path);
+    for (name, value) in &spec.headers {
         let name = HeaderName::from_bytes(name).expect("the table's header names are valid");
         let value = HeaderValue::from_bytes(value).expect("the table's header values are valid");
         builder = builder.append_header((name, value));
     }
-    let mut chunks: Vec<Result<Bytes, PayloadError>> = match case.transfer {
-        Transfer::ContentLength => return (builder.set_payload(case.body.clone()), None),
-        Transfer::DeclaredLength(declared) => {
-            let builder = builder
-                .set_payload(case.body.clone())
-                .insert_header((CONTENT_LENGTH, declared));
-            return (builder, None);
+    let (chunks, fails) = match spec.body {
+        // `set_payload` sets `Content-Length` to the body's length: a declared one replaces it.
+        BodySpec::Whole(body) => {
+            let builder = builder.set_payload(body);
+            return match spec.content_length {
+                Some(declared) => (builder.insert_header((CONTENT_LENGTH, declared)), None),
+                None => (builder, None),
+            };
         }
-        Transfer::Chunked | Transfer::Interrupted => case
-            .chunks()
-            .map(|chunk| Ok(Bytes::copy_from_slice(chunk)))
-            .collect(),
+        BodySpec::Chunks(chunks) => (chunks, false),
+        BodySpec::Interrupted(chunks) => (chunks, true),
     };
-    if case.transfer == Transfer::Interrupted {
+    let mut items: Vec<Result<Bytes, PayloadError>> = chunks
+        .into_iter()
+        .map(|chunk| Ok(Bytes::from(chunk)))
+        .collect();
+    if fails {
         let hang_up = io::Error::new(io::ErrorKind::ConnectionAborted, "client hung up");
-        chunks.push(Err(PayloadError::Incomplete(Some(hang_up))));
+        items.push(Err(PayloadError::Incomplete(Some(hang_up))));
     }
     let stream: Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>> =
-        Box::pin(stream::iter(chunks));
+        Box::pin(stream::iter(items));
     (builder, Some(Payload::from(stream)))
 }
 

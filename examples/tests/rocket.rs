@@ -15,19 +15,26 @@ mod process;
 #[path = "../../crates/qiscus-webhook-rocket/tests/server/mod.rs"]
 mod server;
 
-use qiscus_webhook_testkit::conformance::{self, Case, Reply, Transfer, assert_conformance};
+use qiscus_webhook_testkit::conformance::{self, Case, Reply, assert_conformance};
+use qiscus_webhook_testkit::spec::BodySpec;
 use qiscus_webhook_testkit::wire;
 use rocket::http::Header;
 use rocket::local::asynchronous::Client;
 
-/// The header fields as Rocket headers, if the local client can send them (its values are
-/// `&str`; the one non-UTF-8 case is in qiscus-webhook-rocket's tests/socket.rs).
+/// The case's header fields (`Case::request`) as Rocket headers, if the local client can send
+/// them (its values are `&str`; the one non-UTF-8 case is in qiscus-webhook-rocket's
+/// tests/socket.rs).
 fn rocket_headers(case: &Case) -> Option<Vec<Header<'static>>> {
-    case.headers
-        .iter()
+    let spec = case.request();
+    let length = spec
+        .content_length
+        .map(|len| (b"content-length".to_vec(), len.to_string().into_bytes()));
+    spec.headers
+        .into_iter()
+        .chain(length)
         .map(|(name, value)| {
-            let name = String::from_utf8(name.clone()).ok()?;
-            let value = String::from_utf8(value.clone()).ok()?;
+            let name = String::from_utf8(name).ok()?;
+            let value = String::from_utf8(value).ok()?;
             Some(Header::new(name, value))
         })
         .collect()
@@ -36,7 +43,7 @@ fn rocket_headers(case: &Case) -> Option<Vec<Header<'static>>> {
 /// What the local client can send: the body whole, from memory (a `Chunked` case goes without
 /// `Content-Length`), never a body that fails mid-way.
 fn in_process(case: &Case) -> bool {
-    case.transfer != Transfer::Interrupted && rocket_headers(case).is_some()
+    !matches!(case.request().body, BodySpec::Interrupted(_)) && rocket_headers(case).is_some()
 }
 
 #[rocket::async_test]
@@ -46,12 +53,9 @@ async fn the_rocket_passes_the_conformance_table_in_process() {
         .expect("a valid rocket");
     let cases = conformance::cases().into_iter().filter(in_process);
     assert_conformance(cases, async |case| {
-        let mut request = client.post(case.path()).body(&case.body);
+        let mut request = client.post(case.path()).body(case.request().body.bytes());
         for header in rocket_headers(case).expect("in_process: UTF-8 headers") {
             request = request.header(header);
-        }
-        if let Some(len) = case.content_length() {
-            request = request.header(Header::new("content-length", len.to_string()));
         }
         let response = request.dispatch().await;
         let status = response.status().code;

@@ -1,13 +1,12 @@
 //! Running a receiver example's binary (built by `cargo test` next to the test binaries) the
 //! way a user does, for every framework's example.
 
-use std::io::{BufRead, BufReader, Read};
-use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use qiscus_webhook_testkit::process::Example;
 use qiscus_webhook_testkit::{SignedRequest, fixtures, wire};
 
 /// The token the examples are started with; it must never appear in their output.
@@ -95,43 +94,19 @@ pub fn assert_refuses(name: &str, vars: &[(&str, &str)], variable: &str) {
     assert!(!stderr.contains(TOKEN), "{vars:?}: the token was printed");
 }
 
-/// Kills the child if the test fails before it stopped.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts the example on an ephemeral port, checks its one listening line, sends a signed and
-/// a forged request, then stops it with SIGTERM and expects a clean exit.
+/// Starts the example on an ephemeral port (`testkit::process::Example`), checks its one
+/// listening line, sends a signed and a forged request, then stops it with SIGTERM and expects
+/// a clean exit.
 pub fn assert_serves(name: &str) {
-    let mut child = command(
-        name,
-        &[("QISCUS_WEBHOOK_TOKEN", TOKEN), ("BIND", "127.0.0.1:0")],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("the example starts");
-    let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
-    let mut stderr = child.stderr.take().expect("piped stderr");
-    let child = Running(child);
-
-    let mut line = String::new();
-    stdout.read_line(&mut line).expect("a listening line");
-    let addr: SocketAddr = line
-        .trim_end()
-        .strip_prefix("listening on http://")
-        .and_then(|addr| addr.parse().ok())
-        .unwrap_or_else(|| panic!("not a listening line: {line:?}"));
+    let example = Example::start(command(name, &[("QISCUS_WEBHOOK_TOKEN", TOKEN)]))
+        .unwrap_or_else(|error| panic!("{name}: {error}"));
+    let line = example.listening_line().to_owned();
+    assert_eq!(line, format!("listening on http://{}", example.addr()));
 
     let signed = SignedRequest::new(TOKEN, fixtures::MULTICHANNEL_BOT_2025);
     let post = |path: &str, request: &SignedRequest| {
-        let reply =
-            wire::post(addr, path, request).unwrap_or_else(|error| panic!("{path}: {error}"));
+        let reply = wire::exchange_blocking(example.addr(), &request.to_spec(path))
+            .unwrap_or_else(|error| panic!("{path}: {error}"));
         (
             reply.status,
             String::from_utf8_lossy(&reply.body).into_owned(),
@@ -148,33 +123,17 @@ pub fn assert_serves(name: &str) {
         (401, r#"{"error":"signature_mismatch"}"#)
     );
 
-    let pid = child.0.id().to_string();
-    let killed = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill runs");
-    assert!(killed.success());
-    let mut child = child;
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.0.try_wait().expect("wait") {
-            break status;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "no exit 10 s after SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert!(status.success(), "exit after SIGTERM: {status}");
-
-    let mut rest = String::new();
-    stdout.read_to_string(&mut rest).expect("stdout");
-    let mut errors = String::new();
-    stderr.read_to_string(&mut errors).expect("stderr");
-    assert!(rest.is_empty(), "more than one line on stdout: {rest:?}");
+    let exited = example
+        .terminate()
+        .unwrap_or_else(|error| panic!("{name}: {error}"));
+    assert!(exited.status.success(), "exit after SIGTERM: {exited:?}");
     assert!(
-        !errors.contains(TOKEN) && !line.contains(TOKEN),
+        exited.stdout.is_empty(),
+        "more than one line on stdout: {:?}",
+        exited.stdout
+    );
+    assert!(
+        !exited.stderr.contains(TOKEN) && !line.contains(TOKEN),
         "the token was printed"
     );
 }
