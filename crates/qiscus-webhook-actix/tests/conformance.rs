@@ -19,42 +19,44 @@ use actix_web::{App, test};
 use common::Setup;
 use futures_util::{Stream, stream};
 use qiscus_webhook_testkit::conformance::{
-    self, Case, Reply, Transfer, assert_conformance, unconfigured_cases,
+    self, Case, Reply, assert_conformance, unconfigured_cases,
 };
+use qiscus_webhook_testkit::spec::BodySpec;
 
-/// The case as an actix-web test request: headers as raw bytes, in order; the body whole (with
-/// its `Content-Length`, or the declared one), or a payload stream to put in instead (without
-/// `Content-Length`), which fails at the end for an interrupted body.
+/// The case's request (the testkit's `Case::request`) as an actix-web test request: headers as
+/// raw bytes, in order; the body whole (with its `Content-Length`, or the declared one), or a
+/// payload stream to put in instead (without `Content-Length`), which fails at the end for an
+/// interrupted body.
 fn request(case: &Case) -> (test::TestRequest, Option<Payload>) {
-    let mut builder = test::TestRequest::post().uri(case.path());
-    for (name, value) in &case.headers {
+    let spec = case.request();
+    let mut builder = test::TestRequest::post().uri(&spec.path);
+    for (name, value) in &spec.headers {
         let name = HeaderName::from_bytes(name).expect("the table's header names are valid");
         let value = HeaderValue::from_bytes(value).expect("the table's header values are valid");
         builder = builder.append_header((name, value));
     }
-    let chunks = || {
-        case.chunks()
-            .map(|chunk| Ok::<_, PayloadError>(Bytes::copy_from_slice(chunk)))
-            .collect::<Vec<_>>()
-    };
-    let streamed = match case.transfer {
-        Transfer::ContentLength => return (builder.set_payload(case.body.clone()), None),
-        Transfer::DeclaredLength(declared) => {
-            let builder = builder
-                .set_payload(case.body.clone())
-                .insert_header((CONTENT_LENGTH, declared));
-            return (builder, None);
+    let (chunks, fails) = match spec.body {
+        // `set_payload` sets `Content-Length` to the body's length: a declared one replaces it.
+        BodySpec::Whole(body) => {
+            let builder = builder.set_payload(body);
+            return match spec.content_length {
+                Some(declared) => (builder.insert_header((CONTENT_LENGTH, declared)), None),
+                None => (builder, None),
+            };
         }
-        Transfer::Chunked => chunks(),
-        Transfer::Interrupted => {
-            let hang_up = io::Error::new(io::ErrorKind::ConnectionAborted, "client hung up");
-            let mut chunks = chunks();
-            chunks.push(Err(PayloadError::Incomplete(Some(hang_up))));
-            chunks
-        }
+        BodySpec::Chunks(chunks) => (chunks, false),
+        BodySpec::Interrupted(chunks) => (chunks, true),
     };
+    let mut items: Vec<Result<Bytes, PayloadError>> = chunks
+        .into_iter()
+        .map(|chunk| Ok(Bytes::from(chunk)))
+        .collect();
+    if fails {
+        let hang_up = io::Error::new(io::ErrorKind::ConnectionAborted, "client hung up");
+        items.push(Err(PayloadError::Incomplete(Some(hang_up))));
+    }
     let stream: Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>> =
-        Box::pin(stream::iter(streamed));
+        Box::pin(stream::iter(items));
     (builder, Some(Payload::from(stream)))
 }
 

@@ -37,17 +37,19 @@ fn utf8_headers(case: &Case) -> bool {
     })
 }
 
+/// The case's request (the testkit's `Case::request`) through the local client.
 async fn send(client: &Client, case: &Case) -> Reply {
+    let spec = case.request();
     let mut request = client.post(case.path());
-    for (name, value) in &case.headers {
-        let name = String::from_utf8(name.clone()).expect("in_process: UTF-8 names");
-        let value = String::from_utf8(value.clone()).expect("in_process: UTF-8 values");
+    for (name, value) in spec.headers {
+        let name = String::from_utf8(name).expect("in_process: UTF-8 names");
+        let value = String::from_utf8(value).expect("in_process: UTF-8 values");
         request = request.header(Header::new(name, value));
     }
-    if let Some(len) = case.content_length() {
+    if let Some(len) = spec.content_length {
         request = request.header(Header::new("content-length", len.to_string()));
     }
-    let response = request.body(&case.body).dispatch().await;
+    let response = request.body(spec.body.bytes()).dispatch().await;
     let status = response.status().code;
     let content_type = response.headers().get_one("content-type").map(String::from);
     let body = response.into_bytes().await.unwrap_or_default();
