@@ -94,7 +94,9 @@ impl WebhookConfig {
                     .map(web::Data::get_ref)
             })
             .cloned()
-            .ok_or_else(|| WebhookError::from(Error::NotConfigured).into())
+            .ok_or_else(|| {
+                WebhookError::from(qiscus_webhook::drive::refuse(Error::NotConfigured)).into()
+            })
     }
 
     /// The error to answer `refused` with: the handler's, else `refused` itself.

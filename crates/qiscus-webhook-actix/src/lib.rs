@@ -37,8 +37,9 @@ where
     // Every value: `get` would show only the first and hide a duplicate.
     let signatures = headers.get_all(SIGNATURE).map(HeaderValue::as_bytes);
     let content_length = headers.get(CONTENT_LENGTH).map(HeaderValue::as_bytes);
-    let verification = verifier
-        .begin_request(signatures, content_length, None)?
-        .collect_bytes();
-    qiscus_webhook::drive::stream(verification, payload).await
+    let started = verifier
+        .begin_request(signatures, content_length, None)
+        .map(qiscus_webhook::Verification::collect_bytes);
+    // actix-web runs on tokio: its timer is the body deadline's.
+    qiscus_webhook::drive::stream(started, payload, tokio::time::sleep).await
 }

@@ -97,3 +97,15 @@ async fn without_a_configuration_answers_500() {
     )
     .await;
 }
+
+#[actix_web::test]
+async fn a_stalled_body_is_408_and_closed_within_the_deadline() {
+    let deadline = std::time::Duration::from_millis(500);
+    for setup in [Setup::Config, Setup::Middleware] {
+        eprintln!("setup: {setup:?}"); // shown with a failure
+        let verifier = conformance::verifier().with_body_timeout(deadline);
+        let server = Server::start(setup.configure(Some(verifier)));
+        wire::assert_stalled_body_times_out(server.addr, deadline).await;
+        server.stop().await;
+    }
+}

@@ -28,6 +28,7 @@ where
     B: http_body::Body,
     B::Error: Into<qiscus_webhook::BoxError>,
 {
-    let verification = qiscus_webhook::drive::begin(verifier, headers, None)?.collect_bytes();
-    qiscus_webhook::drive::http_body(verification, body).await
+    let started = qiscus_webhook::drive::begin(verifier, headers, None)
+        .map(qiscus_webhook::Verification::collect_bytes);
+    qiscus_webhook::drive::http_body(started, body, tokio::time::sleep).await
 }

@@ -2,7 +2,7 @@
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
-use http::header::CONTENT_TYPE;
+use http::header::{CONNECTION, CONTENT_TYPE};
 use http::{HeaderValue, StatusCode};
 use qiscus_webhook::Rejection;
 
@@ -68,10 +68,15 @@ impl IntoResponse for WebhookRejection {
     fn into_response(self) -> Response {
         let mut response = Response::new(Body::from(self.0.response_body()));
         *response.status_mut() = self.status();
-        response.headers_mut().insert(
+        let headers = response.headers_mut();
+        headers.insert(
             CONTENT_TYPE,
             HeaderValue::from_static(Rejection::CONTENT_TYPE),
         );
+        if self.0.closes_connection() {
+            // Refused before the body's end: hyper closes instead of draining the rest.
+            headers.insert(CONNECTION, HeaderValue::from_static("close"));
+        }
         response
     }
 }

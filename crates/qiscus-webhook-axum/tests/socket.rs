@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
-use qiscus_webhook_testkit::conformance::{self, Case, unconfigured_cases};
+use qiscus_webhook_testkit::conformance::{self, Case};
 use qiscus_webhook_testkit::wire;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -72,14 +72,9 @@ async fn extractors_pass_the_table() {
 }
 
 #[tokio::test]
-async fn extractors_in_app_state_and_extension_pass_the_table() {
+async fn extractors_in_app_state_pass_the_table() {
     run(
-        common::with_app_state(Some(conformance::verifier())),
-        conformance::cases(),
-    )
-    .await;
-    run(
-        common::with_extension(Some(conformance::verifier())),
+        common::with_app_state(conformance::verifier()),
         conformance::cases(),
     )
     .await;
@@ -95,7 +90,14 @@ async fn layer_passes_the_table() {
 }
 
 #[tokio::test]
-async fn without_a_verifier_answers_500() {
-    run(common::with_extension(None), unconfigured_cases()).await;
-    run(common::with_app_state(None), unconfigured_cases()).await;
+async fn a_stalled_body_is_408_and_closed_within_the_deadline() {
+    let deadline = Duration::from_millis(500);
+    for app in [
+        common::with_verifier_state(conformance::verifier().with_body_timeout(deadline)),
+        common::with_layer(conformance::verifier().with_body_timeout(deadline)),
+    ] {
+        let server = Server::start(app).await;
+        wire::assert_stalled_body_times_out(server.addr, deadline).await;
+        server.stop().await;
+    }
 }

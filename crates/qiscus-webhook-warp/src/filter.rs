@@ -2,7 +2,7 @@
 
 use bytes::Buf;
 use futures_util::Stream;
-use qiscus_webhook::{Error, Verifier, drive, json};
+use qiscus_webhook::{Error, Verification, Verifier, drive, json};
 use serde::de::DeserializeOwned;
 use warp::http::HeaderMap;
 use warp::{Filter, Rejection};
@@ -104,11 +104,11 @@ where
     S: Stream<Item = Result<B, warp::Error>>,
     B: Buf,
 {
-    let verifier = verifier.ok_or(Error::NotConfigured).map_err(reject)?;
-    let verification = drive::begin(&verifier, &headers, None)
-        .map_err(reject)?
-        .collect_bytes();
-    let (bytes, verified) = drive::stream(verification, body).await.map_err(reject)?;
+    let verifier = verifier.ok_or_else(|| reject(drive::refuse(Error::NotConfigured)))?;
+    let started = drive::begin(&verifier, &headers, None).map(Verification::collect_bytes);
+    let (bytes, verified) = drive::stream(started, body, tokio::time::sleep)
+        .await
+        .map_err(reject)?;
     Ok(VerifiedBody(bytes, verified))
 }
 

@@ -1,7 +1,7 @@
 //! [`WebhookRejection`]: a refused webhook request, as a warp rejection and reply.
 
 use qiscus_webhook::{Error, Rejection};
-use warp::http::header::CONTENT_TYPE;
+use warp::http::header::{CONNECTION, CONTENT_TYPE};
 use warp::http::{HeaderValue, StatusCode};
 use warp::reject::Reject;
 use warp::reply::{Reply, Response};
@@ -79,10 +79,15 @@ pub fn error_reply(error: Error) -> Response {
 pub(crate) fn reply(rejection: &Rejection) -> Response {
     let mut response = warp::http::Response::new(rejection.response_body()).into_response();
     *response.status_mut() = status(rejection);
-    response.headers_mut().insert(
+    let headers = response.headers_mut();
+    headers.insert(
         CONTENT_TYPE,
         HeaderValue::from_static(Rejection::CONTENT_TYPE),
     );
+    if rejection.closes_connection() {
+        // Refused before the body's end: hyper closes instead of draining the rest.
+        headers.insert(CONNECTION, HeaderValue::from_static("close"));
+    }
     response
 }
 

@@ -121,3 +121,12 @@ async fn without_a_verifier_answers_500() {
     .await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_stalled_body_is_408_and_closed_within_the_deadline() {
+    let deadline = std::time::Duration::from_millis(500);
+    let verifier = conformance::verifier().with_body_timeout(deadline);
+    let server = Server::start(common::with_verifier(verifier)).await;
+    wire::assert_stalled_body_times_out(server.addr, deadline).await;
+    server.stop().await;
+}

@@ -242,6 +242,22 @@ where
     run(started, next, sleep).await
 }
 
+/// A refusal before any verification could begin (no verifier configured in the app): reported
+/// as every other outcome is, and closing (no byte of the body was read).
+///
+/// ```
+/// use qiscus_webhook::{Error, drive};
+///
+/// let refused = drive::refuse(Error::NotConfigured);
+/// assert_eq!((refused.status_code(), refused.closes_connection()), (500, true));
+/// ```
+#[must_use]
+pub fn refuse(error: Error) -> Rejection {
+    let rejection = Rejection::from(error).closing();
+    crate::trace::verification(Err(&rejection), 0, Duration::ZERO);
+    rejection
+}
+
 /// What one poll of the body and the deadline gave.
 enum Step {
     Chunk(Option<Result<Bytes, BoxError>>),
@@ -264,7 +280,7 @@ where
     let start = Instant::now();
     let mut verification = match started {
         Ok(verification) => verification,
-        // Refused on the header (or not configured): no byte of the body was read.
+        // Refused on the header: no byte of the body was read.
         Err(error) => return observe(Err(Rejection::from(error).closing()), 0, start),
     };
     let mut deadline = pin!(sleep(verification.timeout()));

@@ -18,7 +18,7 @@ mod token;
 mod verification;
 mod verifier;
 
-#[cfg(any(feature = "http-body", feature = "stream"))]
+#[cfg(any(feature = "http-body", feature = "stream", feature = "tokio-io"))]
 pub mod drive;
 #[cfg(feature = "std")]
 pub mod env;

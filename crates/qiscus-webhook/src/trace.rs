@@ -22,6 +22,10 @@ const fn warns(error: Error) -> bool {
 
 /// One verification's outcome, with the bytes read and the time it took.
 #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+#[cfg_attr(
+    not(any(feature = "http-body", feature = "stream", feature = "tokio-io")),
+    allow(dead_code)
+)]
 pub(crate) fn verification(
     outcome: Result<&Verified, &Rejection>,
     body_bytes: usize,
@@ -46,6 +50,7 @@ pub(crate) fn verification(
 
 /// A refusal after verification (a verified body that is not the expected JSON).
 #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+#[cfg_attr(not(feature = "json"), allow(dead_code))]
 pub(crate) fn after_verification(rejection: &Rejection, body_bytes: usize) {
     #[cfg(feature = "tracing")]
     refusal(rejection, body_bytes, 0, "verified webhook refused");

@@ -17,6 +17,7 @@ pub enum Setup {
     /// The extractors, with `.app_data(web::Data::new(WebhookConfig::new(verifier)))`.
     ConfigInData,
     /// The extractors, with only a bare `.app_data(verifier)`: not a configuration.
+    #[allow(dead_code, reason = "tests/conformance.rs only")]
     BareVerifierOnly,
     /// `VerifyQiscus::new(verifier)`, wrapped on the `/webhook` resource and on a `/events`
     /// scope, in front of handlers taking `web::Bytes`.

@@ -10,7 +10,9 @@
 //! - [`send`]: one case, panicking with the case's name if the exchange fails;
 //! - [`exchange`]: any [`RequestSpec`] (e.g. a [`SignedRequest`](crate::SignedRequest)'s, for a
 //!   server in another process), with its errors; [`exchange_blocking`] from blocking code;
-//! - [`request_bytes`]: the exact bytes written.
+//! - [`request_bytes`]: the exact bytes written;
+//! - [`stall`] and [`assert_stalled_body_times_out`]: a client that sends headers and part of
+//!   the body, then nothing: the body deadline's row (408 and a closed connection).
 //!
 //! Two parts: `raw.rs`, the one hand-written request writer (an HTTP client library cannot
 //! send chosen header-name case, nor half a chunk then a half-close while still reading the
@@ -38,6 +40,7 @@
 
 mod client;
 mod raw;
+mod stall;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -46,6 +49,9 @@ use serde_json::Value;
 
 pub use client::{exchange, exchange_blocking, exchange_within};
 pub use raw::request_bytes;
+pub use stall::{
+    LINGER, STALL_PROMISED, STALL_SENT, Stalled, assert_stalled_body_times_out, stall,
+};
 
 use crate::conformance::{self, BODY_LIMIT, Case, Reply, Transfer};
 use crate::raw_receipt;
