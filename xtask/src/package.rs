@@ -10,6 +10,7 @@
 //! fixtures and dev-dependencies) is counted, not printed, so that any other warning shows.
 
 use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
@@ -39,6 +40,7 @@ pub fn run() -> Result<(), String> {
             }
         }
     }
+    forget_unpacked(&packages)?;
     let started = Instant::now();
     let mut command = step::cargo_command();
     command.args(["package", "--allow-dirty"]);
@@ -52,6 +54,39 @@ pub fn run() -> Result<(), String> {
         packages.len(),
         step::seconds(started.elapsed())
     );
+    Ok(())
+}
+
+/// Removes the sources cargo unpacked from its local registry in an earlier run.
+///
+/// Cargo "publishes" the crates to a local registry under the target directory and unpacks the
+/// dependencies among them (the core, for every other crate) to
+/// `$CARGO_HOME/registry/src/<registry>/<name>-<version>/`; a later run with the same version
+/// finds that directory already there and builds the old sources, so a change to the core
+/// would be verified against its first packaged state. These crates are not on crates.io, so
+/// nothing else is in those directories (and a registry's copy would be unpacked again from its
+/// download cache).
+fn forget_unpacked(packages: &[workspace::Package]) -> Result<(), String> {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")));
+    let Some(sources) = cargo_home.map(|home| home.join("registry").join("src")) else {
+        return Ok(());
+    };
+    let Ok(registries) = std::fs::read_dir(&sources) else {
+        return Ok(()); // nothing unpacked yet
+    };
+    for registry in registries.filter_map(Result::ok) {
+        for package in packages {
+            let unpacked = registry
+                .path()
+                .join(format!("{}-{}", package.name, package.version));
+            if unpacked.is_dir() {
+                std::fs::remove_dir_all(&unpacked)
+                    .map_err(|error| format!("{}: {error}", unpacked.display()))?;
+            }
+        }
+    }
     Ok(())
 }
 

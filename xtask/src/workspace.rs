@@ -10,6 +10,7 @@ use crate::step;
 /// One package of the workspace.
 pub struct Package {
     pub name: String,
+    pub version: String,
     /// The directory of its `Cargo.toml`.
     pub dir: PathBuf,
     /// Whether it may be published to crates.io (`publish` is not `false`).
@@ -45,6 +46,9 @@ pub fn packages() -> Result<Vec<Package>, String> {
         .iter()
         .map(|package| {
             let name = package["name"].as_str().ok_or("cargo metadata: no name")?;
+            let version = package["version"]
+                .as_str()
+                .ok_or("cargo metadata: no version")?;
             let manifest = package["manifest_path"]
                 .as_str()
                 .ok_or("cargo metadata: no manifest_path")?;
@@ -59,6 +63,7 @@ pub fn packages() -> Result<Vec<Package>, String> {
             };
             Ok(Package {
                 name: name.to_owned(),
+                version: version.to_owned(),
                 dir,
                 publish,
                 rust_version: package["rust_version"].as_str().map(str::to_owned),
