@@ -8,13 +8,9 @@ use rocket::http::Status;
 
 use crate::{rejection, verification};
 
-/// The statuses the data guards fail with: `invalid_payload`/`body_unreadable`, the four
-/// signature errors, `body_too_large`, `webhook_not_configured` (only for a guard hidden from
-/// Rocket's sentinels, see [`VerifiedBody`](crate::VerifiedBody)).
-const STATUSES: [u16; 4] = [400, 401, 413, 500];
-
-/// Error catchers for 400, 401, 413 and 500 that answer a refused webhook request with its
-/// JSON error, and any other request exactly as Rocket's default catcher does.
+/// Error catchers for every status of the core's table ([`Error::STATUSES`]) that answer a
+/// refused webhook request with its JSON error, and any other request exactly as Rocket's
+/// default catcher does.
 ///
 /// Rocket 0.5 does not hand a failing guard's error to catchers, so
 /// [`VerifiedBody`](crate::VerifiedBody) and [`VerifiedJson`](crate::VerifiedJson) keep it in
@@ -53,7 +49,7 @@ pub fn catchers() -> Vec<Catcher> {
     let fallback = WebhookCatcher {
         fallback: Catcher::default().handler,
     };
-    STATUSES
+    Error::STATUSES
         .into_iter()
         .map(|code| {
             let mut catcher = Catcher::new(code, fallback.clone());

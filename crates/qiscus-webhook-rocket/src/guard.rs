@@ -89,7 +89,7 @@ async fn verify(request: &Request<'_>, data: Data<'_>) -> Result<(Vec<u8>, Verif
     let verifier = request
         .rocket()
         .state::<Verifier>()
-        .ok_or(Error::NotConfigured)?;
+        .ok_or_else(|| qiscus_webhook::drive::refuse(Error::NotConfigured))?;
     stream::verify(verifier, request, data).await
 }
 

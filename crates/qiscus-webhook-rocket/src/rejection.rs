@@ -68,9 +68,14 @@ impl<'r> Responder<'r, 'static> for WebhookRejection {
 /// The response for a refusal: its status, `application/json`, `{"error":"<code>"}`.
 pub(crate) fn response(rejection: &Rejection) -> Response<'static> {
     let body = rejection.response_body();
-    Response::build()
+    let mut response = Response::build();
+    response
         .status(Status::new(rejection.status_code()))
         .header(Header::new("content-type", Rejection::CONTENT_TYPE))
-        .sized_body(body.len(), Cursor::new(body))
-        .finalize()
+        .sized_body(body.len(), Cursor::new(body));
+    if rejection.closes_connection() {
+        // Refused before the body's end: hyper closes instead of draining the rest.
+        response.header(Header::new("connection", "close"));
+    }
+    response.finalize()
 }

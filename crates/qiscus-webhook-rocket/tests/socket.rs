@@ -110,3 +110,16 @@ async fn a_non_utf8_signature_is_dropped_by_rocket_and_refused_as_missing() {
     );
     server.stop().await;
 }
+
+#[rocket::async_test]
+async fn a_stalled_body_is_408_and_closed_within_the_deadline() {
+    let deadline = std::time::Duration::from_millis(500);
+    for rocket in [
+        common::with_stage(conformance::verifier().with_body_timeout(deadline)),
+        common::with_responder(Some(conformance::verifier().with_body_timeout(deadline))),
+    ] {
+        let server = Server::start(rocket).await;
+        wire::assert_stalled_body_times_out(server.addr, deadline).await;
+        server.stop().await;
+    }
+}

@@ -119,6 +119,10 @@ table! {
 }
 
 impl Error {
+    /// Every status a refusal can have, each once (for frameworks that register a handler per
+    /// status, such as Rocket's catchers).
+    pub const STATUSES: [u16; 7] = [400, 401, 408, 409, 413, 500, 503];
+
     /// Whether the request was refused for its signature (a 401).
     #[must_use]
     pub const fn is_unauthorized(&self) -> bool {
@@ -169,6 +173,52 @@ impl std::error::Error for Error {
         match self {
             Self::MalformedSignature(why) => Some(why),
             _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [Error; 12] = [
+        Error::MissingSignature,
+        Error::DuplicateSignature,
+        Error::MalformedSignature(SignatureError::Empty),
+        Error::SignatureMismatch,
+        Error::BodyTooLarge,
+        Error::BodyUnreadable,
+        Error::InvalidPayload,
+        Error::NotConfigured,
+        Error::BodyTimeout,
+        Error::StaleEvent,
+        Error::DeliveryInProgress,
+        Error::ReplayStoreUnavailable,
+    ];
+
+    #[test]
+    fn statuses_lists_every_status_of_the_table_once() {
+        for error in ALL {
+            assert!(Error::STATUSES.contains(&error.status_code()), "{error:?}");
+        }
+        for status in Error::STATUSES {
+            assert!(
+                ALL.iter().any(|error| error.status_code() == status),
+                "{status}"
+            );
+        }
+        let mut sorted = Error::STATUSES;
+        sorted.sort_unstable();
+        sorted
+            .windows(2)
+            .for_each(|pair| assert_ne!(pair[0], pair[1]));
+    }
+
+    #[test]
+    fn every_body_is_the_json_of_its_code() {
+        for error in ALL {
+            let body = std::format!(r#"{{"error":"{}"}}"#, error.code());
+            assert_eq!(error.response_body(), body);
         }
     }
 }
