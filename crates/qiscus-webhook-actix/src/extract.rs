@@ -1,8 +1,6 @@
 //! The extractors: [`VerifiedBody`] (the exact bytes) and [`VerifiedJson`] (parsed after
 //! verification).
 
-use std::ops::{Deref, DerefMut};
-
 use actix_web::dev::Payload;
 use actix_web::web::Bytes;
 use actix_web::{FromRequest, HttpRequest};
@@ -115,24 +113,4 @@ where
     }
 }
 
-impl Deref for VerifiedBody {
-    type Target = Bytes;
-
-    fn deref(&self) -> &Bytes {
-        &self.0
-    }
-}
-
-impl<T> Deref for VerifiedJson<T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
-
-impl<T> DerefMut for VerifiedJson<T> {
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.0
-    }
-}
+qiscus_webhook::__impl_verified_deref!(VerifiedBody => Bytes, VerifiedJson);

@@ -1,8 +1,6 @@
 //! The extractors: [`VerifiedBody`] (the exact bytes) and [`VerifiedJson`] (parsed after
 //! verification).
 
-use std::ops::{Deref, DerefMut};
-
 use axum::extract::{FromRef, FromRequest, Request};
 use bytes::Bytes;
 use qiscus_webhook::{Verified, Verifier};
@@ -137,24 +135,4 @@ where
     }
 }
 
-impl Deref for VerifiedBody {
-    type Target = Bytes;
-
-    fn deref(&self) -> &Bytes {
-        &self.0
-    }
-}
-
-impl<T> Deref for VerifiedJson<T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
-
-impl<T> DerefMut for VerifiedJson<T> {
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.0
-    }
-}
+qiscus_webhook::__impl_verified_deref!(VerifiedBody => Bytes, VerifiedJson);

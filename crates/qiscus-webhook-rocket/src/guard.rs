@@ -1,8 +1,6 @@
 //! The data guards: [`VerifiedBody`] (the exact bytes) and [`VerifiedJson`] (parsed after
 //! verification).
 
-use std::ops::{Deref, DerefMut};
-
 use qiscus_webhook::{Error, Rejection, Verified, Verifier, json};
 use rocket::data::{self, Data, FromData};
 use rocket::outcome::Outcome;
@@ -165,24 +163,4 @@ fn unconfigured(rocket: &Rocket<Ignite>, guard: &str) -> bool {
     true
 }
 
-impl Deref for VerifiedBody {
-    type Target = [u8];
-
-    fn deref(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl<T> Deref for VerifiedJson<T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
-
-impl<T> DerefMut for VerifiedJson<T> {
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.0
-    }
-}
+qiscus_webhook::__impl_verified_deref!(VerifiedBody => [u8], VerifiedJson);

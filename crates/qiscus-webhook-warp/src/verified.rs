@@ -1,8 +1,6 @@
 //! What the filters extract: [`VerifiedBody`] (the exact bytes) and [`VerifiedJson`] (parsed
 //! after verification).
 
-use std::ops::{Deref, DerefMut};
-
 use bytes::Bytes;
 use qiscus_webhook::Verified;
 
@@ -22,24 +20,4 @@ pub struct VerifiedBody(pub Bytes, pub Verified);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedJson<T>(pub T, pub Verified);
 
-impl Deref for VerifiedBody {
-    type Target = Bytes;
-
-    fn deref(&self) -> &Bytes {
-        &self.0
-    }
-}
-
-impl<T> Deref for VerifiedJson<T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
-
-impl<T> DerefMut for VerifiedJson<T> {
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.0
-    }
-}
+qiscus_webhook::__impl_verified_deref!(VerifiedBody => Bytes, VerifiedJson);

@@ -232,3 +232,34 @@ macro_rules! __define_rejection {
         }
     };
 }
+
+/// Implements `Deref` for an adapter's `VerifiedBody(body, Verified)` (to the body) and
+/// `Deref`/`DerefMut` for its `VerifiedJson<T>(T, Verified)` (to the value): the same three
+/// impls in every adapter, written once.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __impl_verified_deref {
+    ($body:ident => $target:ty, $json:ident) => {
+        impl ::core::ops::Deref for $body {
+            type Target = $target;
+
+            fn deref(&self) -> &$target {
+                &self.0
+            }
+        }
+
+        impl<T> ::core::ops::Deref for $json<T> {
+            type Target = T;
+
+            fn deref(&self) -> &T {
+                &self.0
+            }
+        }
+
+        impl<T> ::core::ops::DerefMut for $json<T> {
+            fn deref_mut(&mut self) -> &mut T {
+                &mut self.0
+            }
+        }
+    };
+}
