@@ -6,8 +6,10 @@
 //! - `memory/begin+commit`: a first delivery through `ReplayGuard` on a `MemoryStore`: read
 //!   the event time from the body, check the window, hash the key, claim, commit;
 //! - `memory/duplicate`: the same for a delivery already committed (`Admission::Duplicate`);
+//! - `memory/store_claim+commit`: the store's own part (claim and commit of a precomputed key);
 //! - `redis/begin+commit`: a first delivery on a `RedisStore`, over loopback to a
-//!   `redis-server` the bench starts itself (two round trips: claim, commit);
+//!   `redis-server` the bench starts itself (two round trips: claim, commit), and
+//!   `redis/duplicate` (one round trip);
 //! - `parts/event_time` and `parts/key`: the two pure steps on their own.
 //!
 //! Each timed batch uses unique deliveries on a fresh store (a new `MemoryStore`, or a
@@ -30,7 +32,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use qiscus_webhook::events::event_time;
 use qiscus_webhook::{Signature, Token, Verified, Verifier};
 use qiscus_webhook_replay::{
-    Admission, DeliveryKey, Expiry, KeyPolicy, ManualClock, MemoryStore, Owner, RedisStore,
+    Admission, Clock, DeliveryKey, Expiry, KeyPolicy, ManualClock, MemoryStore, Owner, RedisStore,
     ReplayGuard, ReplayStore,
 };
 use redis_server::RedisServer;
@@ -170,6 +172,37 @@ fn memory(c: &mut Criterion) {
         });
     });
 
+    let keys: Vec<DeliveryKey> = pool
+        .iter()
+        .map(|(body, verified)| KeyPolicy::Signature.key(verified, body))
+        .collect();
+    let expiry = Expiry::after(clock.now(), Duration::from_secs(300));
+    group.bench_function("store_claim+commit", |b| {
+        b.to_async(&runtime).iter_custom(|iters| {
+            let (keys, clock) = (&keys, clock.clone());
+            async move {
+                let mut total = Duration::ZERO;
+                let mut left = iters as usize;
+                while left > 0 {
+                    let store = MemoryStore::new(2 * BATCH).with_clock(clock.clone());
+                    let batch = left.min(keys.len());
+                    let started = Instant::now();
+                    for key in &keys[..batch] {
+                        let owner = Owner::new();
+                        store
+                            .claim(*key, owner, Duration::from_secs(30))
+                            .await
+                            .expect("room");
+                        assert!(store.commit(*key, owner, expiry).await.expect("committed"));
+                    }
+                    total += started.elapsed();
+                    left -= batch;
+                }
+                total
+            }
+        });
+    });
+
     let store = MemoryStore::new(2 * BATCH).with_clock(clock.clone());
     let guard = ReplayGuard::new(store).with_clock(clock.clone());
     let (body, verified) = &pool[0];
@@ -223,6 +256,16 @@ fn redis(c: &mut Criterion) {
                 })
                 .await
             }
+        });
+    });
+
+    let guard = ReplayGuard::new(store.clone());
+    let (body, verified) = &pool[0];
+    runtime.block_on(admit(&guard, verified, body));
+    group.bench_function("duplicate", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let admission = guard.begin(verified, body).await.expect("admitted");
+            assert!(matches!(admission, Admission::Duplicate));
         });
     });
     group.finish();
