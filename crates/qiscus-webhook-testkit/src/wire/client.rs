@@ -48,22 +48,25 @@ pub async fn exchange_within(
     spec: &RequestSpec,
     timeout: Duration,
 ) -> io::Result<Reply> {
-    let request = raw::request_bytes(spec, addr);
-    let mut received = Vec::new();
-    let outcome = tokio::time::timeout(
-        timeout,
-        round_trip(addr, &request, raw::hangs_up(spec), &mut received),
-    )
-    .await;
-    outcome.unwrap_or_else(|_| {
-        Err(io::Error::new(
-            io::ErrorKind::TimedOut,
-            format!(
-                "no complete answer within {timeout:?}; received {:?}",
-                String::from_utf8_lossy(&received)
-            ),
-        ))
-    })
+    round_trip(addr, spec, timeout, None)
+        .await
+        .map(|(reply, _)| reply)
+}
+
+/// [`exchange_within`], then up to `linger` more on the same connection for the server to
+/// close it: the reply, and whether it closed (end of stream or a reset) in that time. The
+/// client never closes first: this is how a test sees a server drop a connection it refused.
+///
+/// # Errors
+///
+/// As [`exchange`].
+pub async fn exchange_then_closed(
+    addr: SocketAddr,
+    spec: &RequestSpec,
+    timeout: Duration,
+    linger: Duration,
+) -> io::Result<(Reply, bool)> {
+    round_trip(addr, spec, timeout, Some(linger)).await
 }
 
 /// [`exchange`] from blocking code (a CLI, a plain `#[test]`): the one bridge from blocking to
@@ -86,32 +89,54 @@ pub fn exchange_blocking(addr: SocketAddr, spec: &RequestSpec) -> io::Result<Rep
     runtime.block_on(exchange(addr, spec))
 }
 
-/// Connects, writes `request` (and hangs up if told to) while reading the answer into
-/// `received`.
+/// Connects, writes the request (and hangs up if the spec says so) while reading the answer,
+/// all within `timeout`; then, with `linger`, waits that long for the server to close.
 async fn round_trip(
     addr: SocketAddr,
-    request: &[u8],
-    hang_up: bool,
-    received: &mut Vec<u8>,
-) -> io::Result<Reply> {
-    let mut stream = TcpStream::connect(addr).await?;
+    spec: &RequestSpec,
+    timeout: Duration,
+    linger: Option<Duration>,
+) -> io::Result<(Reply, bool)> {
+    let request = raw::request_bytes(spec, addr);
+    let deadline = tokio::time::Instant::now() + timeout;
+    let timed_out = |received: &[u8]| {
+        let received = String::from_utf8_lossy(received);
+        let message = format!("no complete answer within {timeout:?}; received {received:?}");
+        io::Error::new(io::ErrorKind::TimedOut, message)
+    };
+    let mut stream = tokio::time::timeout_at(deadline, TcpStream::connect(addr))
+        .await
+        .map_err(|_| timed_out(b""))??;
     let (mut reader, mut writer) = stream.split();
-    let mut write = pin!(async {
-        writer.write_all(request).await?;
-        if hang_up {
-            writer.shutdown().await?;
-        }
-        io::Result::Ok(())
-    });
-    let mut read = pin!(read_response(&mut reader, received));
-    tokio::select! {
-        reply = &mut read => reply,
-        written = &mut write => match (written, read.await) {
-            // No answer, and the write failed first: that is the error to show.
-            (Err(error), Err(_)) => Err(error),
-            (_, reply) => reply,
-        },
-    }
+    let mut received = Vec::new();
+    let reply = {
+        let mut write = pin!(async {
+            writer.write_all(&request).await?;
+            if raw::hangs_up(spec) {
+                writer.shutdown().await?;
+            }
+            io::Result::Ok(())
+        });
+        let mut read = pin!(read_response(&mut reader, &mut received));
+        let exchange = async {
+            tokio::select! {
+                reply = &mut read => reply,
+                written = &mut write => match (written, read.await) {
+                    // No answer, and the write failed first: that is the error to show.
+                    (Err(error), Err(_)) => Err(error),
+                    (_, reply) => reply,
+                },
+            }
+        };
+        tokio::time::timeout_at(deadline, exchange).await
+    };
+    let reply = reply.map_err(|_| timed_out(&received))??;
+    let Some(linger) = linger else {
+        return Ok((reply, false));
+    };
+    let mut buffer = [0; 1024];
+    let drained = async { while reader.read(&mut buffer).await.is_ok_and(|read| read > 0) {} };
+    Ok((reply, tokio::time::timeout(linger, drained).await.is_ok()))
 }
 
 /// How the body of a response is delimited.

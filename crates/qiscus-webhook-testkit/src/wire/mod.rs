@@ -11,12 +11,14 @@
 //! - [`exchange`]: any [`RequestSpec`] (e.g. a [`SignedRequest`](crate::SignedRequest)'s, for a
 //!   server in another process), with its errors; [`exchange_blocking`] from blocking code;
 //! - [`request_bytes`]: the exact bytes written;
-//! - [`stall`] and [`assert_stalled_body_times_out`]: a client that sends headers and part of
-//!   the body, then nothing: the body deadline's row (408 and a closed connection).
+//! - [`stalled_request`] and [`assert_stalled_body_times_out`]: a client that sends headers and
+//!   part of the body, then nothing: the body deadline's row (408 and a closed connection);
+//!   [`exchange_then_closed`] sees the server close the connection.
 //!
 //! Two parts: `raw.rs`, the one hand-written request writer (an HTTP client library cannot
 //! send chosen header-name case, nor half a chunk then a half-close while still reading the
-//! answer), and `client.rs`: tokio's `TcpStream` and `timeout`, and `httparse` for the answer.
+//! answer), and `client.rs`: tokio's `TcpStream` and `timeout`, and `httparse` for the answer;
+//! `stall.rs` builds the body deadline's row from both.
 //! Every request is one connection with `connection: close`, within [`TIMEOUT`].
 //!
 //! The futures need a tokio runtime with I/O and time: `#[tokio::test]`,
@@ -47,10 +49,10 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-pub use client::{exchange, exchange_blocking, exchange_within};
+pub use client::{exchange, exchange_blocking, exchange_then_closed, exchange_within};
 pub use raw::request_bytes;
 pub use stall::{
-    LINGER, STALL_PROMISED, STALL_SENT, Stalled, assert_stalled_body_times_out, stall,
+    LINGER, STALL_PROMISED, STALL_SENT, assert_stalled_body_times_out, stalled_request,
 };
 
 use crate::conformance::{self, BODY_LIMIT, Case, Reply, Transfer};

@@ -1,17 +1,17 @@
-//! A client that stalls mid-body: what the body deadline is for.
+//! A client that stalls mid-body: what the body deadline is for (`docs/DESIGN.md`, "The order
+//! of checks", step 3). The request is a [`RequestSpec`] whose `Content-Length` promises more
+//! than its body: the raw writer sends it as told, and the connection stays open.
 
-use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-
-use crate::conformance::TOKEN;
+use super::client::exchange_then_closed;
+use crate::conformance::{Expect, TOKEN};
 use crate::sign;
+use crate::spec::{BodySpec, RequestSpec};
 
-/// How many bytes [`stall`] promises in `Content-Length`, and how many it sends before it
-/// stops: headers, then 100 of 2,000 promised bytes (under the conformance
+/// How many bytes [`stalled_request`] promises in `Content-Length`, and how many it sends
+/// before it stops: headers, then 100 of 2,000 promised bytes (under the conformance
 /// [`BODY_LIMIT`](crate::conformance::BODY_LIMIT), so that only the deadline can refuse it).
 pub const STALL_PROMISED: usize = 2_000;
 /// See [`STALL_PROMISED`].
@@ -21,112 +21,126 @@ pub const STALL_SENT: usize = 100;
 /// client to close first, up to its `client_disconnect_timeout`, 1 s by default).
 pub const LINGER: Duration = Duration::from_secs(3);
 
-/// What became of a stalled request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stalled {
-    /// The raw answer the server sent (empty when it sent none within the wait).
-    pub answer: Vec<u8>,
-    /// Whether the server closed the connection (end of file, or a reset) within the wait
-    /// plus [`LINGER`].
-    pub closed: bool,
-}
-
-impl Stalled {
-    /// The answer's status code, if it sent one.
-    #[must_use]
-    pub fn status(&self) -> Option<u16> {
-        let mut headers = [httparse::EMPTY_HEADER; 32];
-        let mut response = httparse::Response::new(&mut headers);
-        match response.parse(&self.answer) {
-            Ok(_) => response.code,
-            Err(_) => None,
-        }
-    }
-
-    /// Whether the answer's body is `{"error":"body_timeout"}`.
-    #[must_use]
-    pub fn is_body_timeout(&self) -> bool {
-        self.answer.ends_with(br#"{"error":"body_timeout"}"#)
-    }
-}
-
-/// Opens a connection to `addr`, sends a correctly signed `POST path` whose `Content-Length`
-/// promises [`STALL_PROMISED`] bytes, sends [`STALL_SENT`] of them, then stalls (keeps the
-/// connection open, sends nothing more); waits up to `wait` for the server's answer, then up
-/// to [`LINGER`] more for it to close.
+/// A `POST path`, correctly signed (under [`TOKEN`]) over [`STALL_PROMISED`] bytes, whose
+/// `Content-Length` promises them all and whose body is the first [`STALL_SENT`].
 ///
-/// # Errors
+/// ```
+/// use qiscus_webhook_testkit::spec::BodySpec;
+/// use qiscus_webhook_testkit::wire::{self, STALL_PROMISED, STALL_SENT};
 ///
-/// An I/O error connecting or writing. Waiting without an answer is not an error: the
-/// [`Stalled`] result then has no answer and `closed == false`.
-pub async fn stall(addr: SocketAddr, path: &str, wait: Duration) -> io::Result<Stalled> {
-    let body = vec![b'{'; STALL_PROMISED];
-    let signature = sign(TOKEN, &body);
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\n\
-         content-length: {STALL_PROMISED}\r\nqiscus-sdk-signature: {signature}\r\n\r\n"
-    );
-    let mut stream = TcpStream::connect(addr).await?;
-    stream.write_all(head.as_bytes()).await?;
-    stream.write_all(&body[..STALL_SENT]).await?;
-    stream.flush().await?;
-
-    let mut answer = Vec::new();
-    let mut buffer = [0u8; 4096];
-    // Until the answer's head is complete (the answers are tiny: one read, in practice).
-    let answered = tokio::time::timeout(wait, async {
-        loop {
-            match stream.read(&mut buffer).await {
-                Ok(0) | Err(_) => return true,
-                Ok(n) => answer.extend_from_slice(&buffer[..n]),
-            }
-            if answer.ends_with(b"}") {
-                return false;
-            }
-        }
-    })
-    .await;
-    let closed = match answered {
-        Ok(true) => true,
-        Err(_) => false,
-        // Answered: now the close, after the server's linger.
-        Ok(false) => tokio::time::timeout(LINGER, async {
-            loop {
-                match stream.read(&mut buffer).await {
-                    Ok(0) | Err(_) => return,
-                    Ok(n) => answer.extend_from_slice(&buffer[..n]),
-                }
-            }
-        })
-        .await
-        .is_ok(),
-    };
-    Ok(Stalled { answer, closed })
+/// let request = wire::stalled_request("/webhook");
+/// assert_eq!(request.content_length, Some(STALL_PROMISED as u64));
+/// assert_eq!(request.body.bytes().len(), STALL_SENT);
+/// ```
+#[must_use]
+pub fn stalled_request(path: &str) -> RequestSpec {
+    let promised = vec![b'{'; STALL_PROMISED];
+    let signature = sign(TOKEN, &promised);
+    RequestSpec {
+        content_length: Some(STALL_PROMISED as u64),
+        body: BodySpec::Whole(promised[..STALL_SENT].to_vec()),
+        ..RequestSpec::new(
+            path,
+            [
+                ("content-type", "application/json".to_owned()),
+                ("qiscus-sdk-signature", signature),
+            ],
+            "",
+        )
+    }
 }
 
 /// The body-deadline row over a real socket: an app at `addr` with the conformance routes and
 /// the [conformance verifier](crate::conformance::verifier) with a body timeout of `deadline`
-/// answers a client that stalls mid-body with `408 {"error":"body_timeout"}` within `deadline`
-/// plus one second, on both routes, and then closes the connection (within [`LINGER`]).
+/// answers a client that stalls mid-body ([`stalled_request`]) with
+/// `408 {"error":"body_timeout"}` within `deadline` plus one second, on both routes, and then
+/// closes the connection (within [`LINGER`]).
 ///
 /// # Panics
 ///
 /// When the app does not answer 408 and close within that time.
 pub async fn assert_stalled_body_times_out(addr: SocketAddr, deadline: Duration) {
+    let expect = Expect::Rejected {
+        status: 408,
+        code: "body_timeout",
+    };
     for path in ["/webhook", "/events"] {
-        let stalled = stall(addr, path, deadline + Duration::from_secs(1))
+        let within = deadline + Duration::from_secs(1);
+        let (reply, closed) = exchange_then_closed(addr, &stalled_request(path), within, LINGER)
             .await
-            .unwrap_or_else(|error| panic!("{path}: stalling failed: {error}"));
-        assert_eq!(
-            stalled.status(),
-            Some(408),
-            "{path}: a stalled body is answered 408 within the deadline + 1 s: {:?}",
-            String::from_utf8_lossy(&stalled.answer)
-        );
-        assert!(stalled.is_body_timeout(), "{path}: {stalled:?}");
+            .unwrap_or_else(|error| {
+                panic!("{path}: a stalled body, answered within {within:?}: {error}")
+            });
+        if let Err(failure) = expect.check(reply.status, &reply.body) {
+            panic!("{path}: a stalled body: {failure}");
+        }
         assert!(
-            stalled.closed,
-            "{path}: the connection is closed after the 408: {stalled:?}"
+            closed,
+            "{path}: the connection is not closed {LINGER:?} after the 408"
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+    use std::thread;
+
+    use super::*;
+
+    const TIMEOUT_408: &[u8] =
+        b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\n\
+        content-length: 24\r\n\r\n{\"error\":\"body_timeout\"}";
+
+    /// A server for the two stalled requests: reads each head and the bytes sent, answers
+    /// `answer`, then closes, or (`close == false`) holds the connection until the client goes.
+    fn server(answer: &'static [u8], close: bool) -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        thread::spawn(move || {
+            for _ in 0..2 {
+                let (mut stream, _) = listener.accept().unwrap();
+                let mut request = Vec::new();
+                let mut buffer = [0; 1024];
+                // Until the head and the bytes sent are in.
+                let whole = |request: &[u8]| {
+                    let end = request.windows(4).position(|w| w == b"\r\n\r\n");
+                    end.is_some_and(|end| request.len() >= end + 4 + STALL_SENT)
+                };
+                while !whole(&request) {
+                    let read = stream.read(&mut buffer).unwrap();
+                    assert_ne!(read, 0, "the client hung up");
+                    request.extend_from_slice(&buffer[..read]);
+                }
+                let head = String::from_utf8_lossy(&request);
+                assert!(head.contains(&format!("content-length: {STALL_PROMISED}\r\n")));
+                stream.write_all(answer).unwrap();
+                if !close {
+                    // Until the client closes: it must not wait for the rest of the body.
+                    while stream.read(&mut buffer).is_ok_and(|read| read > 0) {}
+                }
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn a_408_then_a_close_passes() {
+        assert_stalled_body_times_out(server(TIMEOUT_408, true), Duration::from_millis(10)).await;
+    }
+
+    #[tokio::test]
+    #[should_panic(expected = "/webhook: the connection is not closed")]
+    async fn a_408_on_a_connection_left_open_fails() {
+        assert_stalled_body_times_out(server(TIMEOUT_408, false), Duration::from_millis(10)).await;
+    }
+
+    #[tokio::test]
+    #[should_panic(expected = "/webhook: a stalled body: status 413, expected 408")]
+    async fn another_answer_fails() {
+        let too_large = b"HTTP/1.1 413 Payload Too Large\r\ncontent-type: application/json\r\n\
+            content-length: 26\r\n\r\n{\"error\":\"body_too_large\"}";
+        assert_stalled_body_times_out(server(too_large, true), Duration::from_millis(10)).await;
     }
 }
