@@ -259,6 +259,7 @@ fn redis(c: &mut Criterion) {
         });
     });
 
+    assert!(server.command("FLUSHALL").contains("+OK"));
     let guard = ReplayGuard::new(store.clone());
     let (body, verified) = &pool[0];
     runtime.block_on(admit(&guard, verified, body));
