@@ -63,6 +63,17 @@ pub const TOOLS: &[Tool] = &[
         install: &[&["cargo", "install", "--locked", "cargo-fuzz"]],
         as_root: false,
     },
+    // qiscus-webhook-replay's Redis tests start their own redis-server (and fail without it).
+    Tool {
+        name: "redis-server",
+        needed_by: "tests (all features)",
+        probe: &["redis-server", "--version"],
+        install: &[
+            &["apt-get", "update"],
+            &["apt-get", "install", "-y", "redis-server"],
+        ],
+        as_root: true,
+    },
 ];
 
 /// How a command line reads in a message: `a b c`, commands joined by `&&`.
