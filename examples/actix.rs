@@ -10,6 +10,8 @@
 //!
 //! - `POST /webhook`: `{"bytes": <length>, "sha256": "<hex>"}` of the verified raw body;
 //! - `POST /events`: `{"type": "<event type>"}` of the verified, parsed event;
+//! - `POST /unverified`: the same receipt with no verification at all: a benchmark baseline
+//!   for `cargo xtask bench receivers` (the cost of verifying), never for production;
 //! - refusals: `{"error": "<code>"}` with 401, 413, 400 (see qiscus-webhook-actix).
 
 use actix_web::{App, HttpResponse, HttpServer, web};
@@ -19,6 +21,12 @@ use qiscus_webhook_examples::{Config, event_reply, print_listening, receipt, shu
 
 /// The exact bytes Qiscus signed, only once the signature matched.
 async fn webhook(VerifiedBody(body, _): VerifiedBody) -> HttpResponse {
+    HttpResponse::Ok().json(receipt(&body))
+}
+
+/// Benchmark baseline only, NEVER for production: the same receipt from the raw body, with no
+/// verification (what `cargo xtask bench receivers` compares `webhook` against).
+async fn unverified(body: web::Bytes) -> HttpResponse {
     HttpResponse::Ok().json(receipt(&body))
 }
 
@@ -34,7 +42,8 @@ pub(crate) fn app(verifier: Verifier) -> impl FnOnce(&mut web::ServiceConfig) {
         config
             .app_data(WebhookConfig::new(verifier))
             .route("/webhook", web::post().to(webhook))
-            .route("/events", web::post().to(events));
+            .route("/events", web::post().to(events))
+            .route("/unverified", web::post().to(unverified));
     }
 }
 

@@ -10,8 +10,11 @@
 //!
 //! - `POST /webhook`: `{"bytes": <length>, "sha256": "<hex>"}` of the verified raw body;
 //! - `POST /events`: `{"type": "<event type>"}` of the verified, parsed event;
+//! - `POST /unverified`: the same receipt with no verification at all: a benchmark baseline
+//!   for `cargo xtask bench receivers` (the cost of verifying), never for production;
 //! - refusals: `{"error": "<code>"}` with 401, 413, 400 (see qiscus-webhook-axum).
 
+use axum::body::Bytes;
 use axum::{Json, Router, routing::post};
 use qiscus_webhook::events::Event;
 use qiscus_webhook_axum::{VerifiedBody, VerifiedJson, Verifier};
@@ -20,6 +23,12 @@ use serde_json::Value;
 
 /// The exact bytes Qiscus signed, only once the signature matched.
 async fn webhook(VerifiedBody(body, _): VerifiedBody) -> Json<Value> {
+    Json(receipt(&body))
+}
+
+/// Benchmark baseline only, NEVER for production: the same receipt from the raw body, with no
+/// verification (what `cargo xtask bench receivers` compares `webhook` against).
+async fn unverified(body: Bytes) -> Json<Value> {
     Json(receipt(&body))
 }
 
@@ -33,6 +42,7 @@ pub(crate) fn app(verifier: Verifier) -> Router {
     Router::new()
         .route("/webhook", post(webhook))
         .route("/events", post(events))
+        .route("/unverified", post(unverified))
         .with_state(verifier)
 }
 

@@ -12,6 +12,8 @@
 //!
 //! - `POST /webhook`: `{"bytes": <length>, "sha256": "<hex>"}` of the verified raw body;
 //! - `POST /events`: `{"type": "<event type>"}` of the verified, parsed event;
+//! - `POST /unverified`: the same receipt with no verification at all: a benchmark baseline
+//!   for `cargo xtask bench receivers` (the cost of verifying), never for production;
 //! - refusals: `{"error": "<code>"}` with 401, 413, 400 (see qiscus-webhook-rocket).
 
 use std::net::SocketAddr;
@@ -32,6 +34,14 @@ fn webhook(body: VerifiedBody) -> Json<Value> {
     Json(receipt(&body))
 }
 
+/// Benchmark baseline only, NEVER for production: the same receipt from the raw body, with no
+/// verification (what `cargo xtask bench receivers` compares `webhook` against). Rocket's
+/// `Vec<u8>` data guard reads up to its `bytes` limit (8 KiB by default).
+#[post("/unverified", data = "<body>")]
+fn unverified(body: Vec<u8>) -> Json<Value> {
+    Json(receipt(&body))
+}
+
 /// The event, parsed only once the signature matched (else 400 `invalid_payload`).
 #[post("/events", data = "<event>")]
 fn events(event: VerifiedJson<Event>) -> Json<Value> {
@@ -43,7 +53,7 @@ fn events(event: VerifiedJson<Event>) -> Json<Value> {
 pub(crate) fn app(verifier: Verifier) -> Rocket<Build> {
     rocket::custom(quiet(rocket::Config::figment()))
         .attach(qiscus_webhook_rocket::stage(verifier))
-        .mount("/", routes![webhook, events])
+        .mount("/", routes![webhook, events, unverified])
 }
 
 /// No log output: Rocket logs to stdout, where only the listening line may appear.

@@ -10,6 +10,8 @@
 //!
 //! - `POST /webhook`: `{"bytes": <length>, "sha256": "<hex>"}` of the verified raw body;
 //! - `POST /events`: `{"type": "<event type>"}` of the verified, parsed event;
+//! - `POST /unverified`: the same receipt with no verification at all: a benchmark baseline
+//!   for `cargo xtask bench receivers` (the cost of verifying), never for production;
 //! - refusals: `{"error": "<code>"}` with 401, 413, 400 (see qiscus-webhook-warp).
 
 use qiscus_webhook::events::Event;
@@ -21,6 +23,7 @@ use warp::{Filter, Rejection, Reply};
 pub(crate) fn routes(
     verifier: Verifier,
 ) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+    let limit = u64::try_from(verifier.body_limit()).unwrap_or(u64::MAX);
     // The exact bytes Qiscus signed, only once the signature matched.
     let webhook = warp::path!("webhook")
         .and(warp::post())
@@ -31,8 +34,18 @@ pub(crate) fn routes(
         .and(warp::post())
         .and(verified_json::<Event>(verifier))
         .map(|VerifiedJson(event, _): VerifiedJson<Event>| warp::reply::json(&event_reply(&event)));
+    // Benchmark baseline only, NEVER for production: the same receipt from the raw body, with
+    // no verification (what `cargo xtask bench receivers` compares `webhook` against).
+    let unverified = warp::path!("unverified")
+        .and(warp::post())
+        .and(warp::body::content_length_limit(limit))
+        .and(warp::body::bytes())
+        .map(|body: warp::hyper::body::Bytes| warp::reply::json(&receipt(&body)));
     // Refusals as `{"error": "<code>"}` with their status; anything else is warp's (404, 405).
-    webhook.or(events).recover(qiscus_webhook_warp::recover)
+    webhook
+        .or(events)
+        .or(unverified)
+        .recover(qiscus_webhook_warp::recover)
 }
 
 #[tokio::main]
