@@ -19,6 +19,9 @@ pub const TOKEN_VAR: &str = "QISCUS_WEBHOOK_TOKEN";
 pub const PREVIOUS_TOKEN_VAR: &str = "QISCUS_WEBHOOK_PREVIOUS_TOKEN";
 /// The body limit in bytes, as a decimal number: optional (unset or empty means the default).
 pub const BODY_LIMIT_VAR: &str = "QISCUS_WEBHOOK_BODY_LIMIT";
+/// The body timeout in whole seconds, at least 1 (see [`Verifier::with_body_timeout`]):
+/// optional (unset or empty means the [default](crate::DEFAULT_BODY_TIMEOUT), 30 s).
+pub const BODY_TIMEOUT_VAR: &str = "QISCUS_WEBHOOK_BODY_TIMEOUT";
 /// `1` or `true`: use the token variables exactly as set, leading and trailing whitespace
 /// included ([`Token::new`] instead of [`Token::from_config`]). Optional: unset, empty, `0` or
 /// `false` means the rule applies. See [`token_verbatim_from_env_with`].
@@ -27,7 +30,8 @@ pub const TOKEN_VERBATIM_VAR: &str = "QISCUS_WEBHOOK_TOKEN_VERBATIM";
 impl Verifier {
     /// Builds a verifier from [`QISCUS_WEBHOOK_TOKEN`](TOKEN_VAR),
     /// [`QISCUS_WEBHOOK_PREVIOUS_TOKEN`](PREVIOUS_TOKEN_VAR),
-    /// [`QISCUS_WEBHOOK_BODY_LIMIT`](BODY_LIMIT_VAR) and
+    /// [`QISCUS_WEBHOOK_BODY_LIMIT`](BODY_LIMIT_VAR),
+    /// [`QISCUS_WEBHOOK_BODY_TIMEOUT`](BODY_TIMEOUT_VAR) and
     /// [`QISCUS_WEBHOOK_TOKEN_VERBATIM`](TOKEN_VERBATIM_VAR).
     ///
     /// The tokens follow [the configuration rule](Token::from_config): empty means unset, and
@@ -52,9 +56,11 @@ impl Verifier {
     ///     "QISCUS_WEBHOOK_TOKEN" => Some("current".into()),
     ///     "QISCUS_WEBHOOK_PREVIOUS_TOKEN" => Some("previous".into()),
     ///     "QISCUS_WEBHOOK_BODY_LIMIT" => Some("65536".into()),
+    ///     "QISCUS_WEBHOOK_BODY_TIMEOUT" => Some("5".into()),
     ///     _ => None,
     /// })?;
     /// assert_eq!((verifier.token_count(), verifier.body_limit()), (2, 65536));
+    /// assert_eq!(verifier.body_timeout(), std::time::Duration::from_secs(5));
     ///
     /// let missing = Verifier::from_env_with(|_| None).unwrap_err();
     /// assert_eq!(missing, EnvError::MissingToken);
@@ -77,6 +83,7 @@ impl Verifier {
         let primary = read_token(&mut lookup, TOKEN_VAR, verbatim)?;
         let previous = read_token(&mut lookup, PREVIOUS_TOKEN_VAR, verbatim)?;
         let limit = read(&mut lookup, BODY_LIMIT_VAR)?.filter(|value| !value.trim().is_empty());
+        let timeout = read(&mut lookup, BODY_TIMEOUT_VAR)?.filter(|value| !value.trim().is_empty());
 
         let mut verifier = Verifier::new(primary.ok_or(EnvError::MissingToken)?);
         if let Some(previous) = previous {
@@ -90,6 +97,16 @@ impl Verifier {
                 .parse::<usize>()
                 .map_err(|_| EnvError::InvalidBodyLimit)?;
             verifier = verifier.with_body_limit(bytes);
+        }
+        if let Some(timeout) = timeout {
+            // Zero would refuse every body before its first byte: a mistake, not a policy.
+            let seconds = timeout
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|&seconds| seconds > 0)
+                .ok_or(EnvError::InvalidBodyTimeout)?;
+            verifier = verifier.with_body_timeout(core::time::Duration::from_secs(seconds));
         }
         Ok(verifier)
     }
@@ -181,6 +198,8 @@ pub enum EnvError {
     NotUnicode(&'static str),
     /// `QISCUS_WEBHOOK_BODY_LIMIT` is not a whole number of bytes.
     InvalidBodyLimit,
+    /// `QISCUS_WEBHOOK_BODY_TIMEOUT` is not a whole number of seconds, at least 1.
+    InvalidBodyTimeout,
     /// The named token variable ([`TOKEN_VAR`] or [`PREVIOUS_TOKEN_VAR`]) begins or ends with
     /// whitespace, and [`TOKEN_VERBATIM_VAR`] does not say to keep it: see
     /// [`Token::from_config`]. Also when the value is nothing but whitespace (it is set, but
@@ -198,6 +217,7 @@ impl EnvError {
             Self::MissingToken => TOKEN_VAR,
             Self::NotUnicode(name) => name,
             Self::InvalidBodyLimit => BODY_LIMIT_VAR,
+            Self::InvalidBodyTimeout => BODY_TIMEOUT_VAR,
             Self::TokenWhitespace(name) => name,
             Self::InvalidVerbatim => TOKEN_VERBATIM_VAR,
         }
@@ -215,6 +235,11 @@ impl fmt::Display for EnvError {
             Self::InvalidBodyLimit => {
                 write!(f, "{BODY_LIMIT_VAR} must be a whole number of bytes")
             }
+            Self::InvalidBodyTimeout => write!(
+                f,
+                "{BODY_TIMEOUT_VAR} must be a whole number of seconds, at least 1 (the time the \
+                 whole body has to arrive)"
+            ),
             Self::TokenWhitespace(name) => write!(
                 f,
                 "{name} has leading or trailing whitespace (often a newline from the file or \

@@ -3,7 +3,9 @@
 use std::ffi::OsString;
 
 use qiscus_webhook::env::{TOKEN_VERBATIM_VAR, token_verbatim_from_env_with};
-use qiscus_webhook::{DEFAULT_BODY_LIMIT, EnvError, Token, Verifier};
+use std::time::Duration;
+
+use qiscus_webhook::{DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, EnvError, Token, Verifier};
 
 fn from(vars: &[(&str, &str)]) -> Result<Verifier, EnvError> {
     Verifier::from_env_with(|name| {
@@ -70,6 +72,41 @@ fn body_limit_is_a_whole_number_of_bytes() {
         assert_eq!(error, EnvError::InvalidBodyLimit, "{bad}");
         assert!(!error.to_string().contains(bad));
         assert_eq!(error.variable(), "QISCUS_WEBHOOK_BODY_LIMIT");
+    }
+}
+
+#[test]
+fn body_timeout_is_a_whole_number_of_seconds_at_least_one() {
+    let timeout = |value| {
+        from(&[
+            ("QISCUS_WEBHOOK_TOKEN", "t"),
+            ("QISCUS_WEBHOOK_BODY_TIMEOUT", value),
+        ])
+    };
+    assert_eq!(
+        from(&[("QISCUS_WEBHOOK_TOKEN", "t")])
+            .unwrap()
+            .body_timeout(),
+        DEFAULT_BODY_TIMEOUT
+    );
+    assert_eq!(timeout("").unwrap().body_timeout(), DEFAULT_BODY_TIMEOUT);
+    assert_eq!(
+        timeout(" 2 ").unwrap().body_timeout(),
+        Duration::from_secs(2)
+    );
+    assert_eq!(
+        timeout("600").unwrap().body_timeout(),
+        Duration::from_secs(600)
+    );
+    for bad in ["0", "1.5", "30s", "-1", "99999999999999999999999"] {
+        let error = timeout(bad).unwrap_err();
+        assert_eq!(error, EnvError::InvalidBodyTimeout, "{bad}");
+        assert_eq!(error.variable(), "QISCUS_WEBHOOK_BODY_TIMEOUT");
+        let line = error.to_string();
+        assert!(
+            line.starts_with("QISCUS_WEBHOOK_BODY_TIMEOUT ") && !line.contains('\n'),
+            "{line}"
+        );
     }
 }
 
