@@ -6,7 +6,9 @@
 //! ```
 //!
 //! Optional: `QISCUS_WEBHOOK_PREVIOUS_TOKEN` (still accepted while rotating),
-//! `QISCUS_WEBHOOK_BODY_LIMIT` (bytes, default 1 MiB), `BIND` (default `127.0.0.1:3000`).
+//! `QISCUS_WEBHOOK_BODY_LIMIT` (bytes, default 1 MiB), `QISCUS_WEBHOOK_BODY_TIMEOUT` (seconds
+//! for the whole body to arrive, default 30), `BIND` (default `127.0.0.1:3000`), `RUST_LOG`
+//! (what is logged to stderr, default `info`: every refusal, with its reason).
 //!
 //! - `POST /webhook`: `{"bytes": <length>, "sha256": "<hex>"}` of the verified raw body;
 //! - `POST /events`: `{"type": "<event type>"}` of the verified, parsed event;
@@ -18,7 +20,10 @@ use axum::body::Bytes;
 use axum::{Json, Router, routing::post};
 use qiscus_webhook::events::Event;
 use qiscus_webhook_axum::{VerifiedBody, VerifiedJson, Verifier};
-use qiscus_webhook_examples::{Config, event_reply, print_listening, receipt, shutdown_signal};
+use qiscus_webhook_examples::{
+    Config, event_reply, init_logging_or_exit, print_listening, receipt, serve_http1,
+    shutdown_signal,
+};
 use serde_json::Value;
 
 /// The exact bytes Qiscus signed, only once the signature matched.
@@ -48,6 +53,7 @@ pub(crate) fn app(verifier: Verifier) -> Router {
 
 #[tokio::main]
 async fn main() {
+    init_logging_or_exit();
     let config = Config::from_env_or_exit();
     let listener = match tokio::net::TcpListener::bind(config.bind).await {
         Ok(listener) => listener,
@@ -59,9 +65,10 @@ async fn main() {
     if let Ok(addr) = listener.local_addr() {
         print_listening(addr);
     }
-    let server = axum::serve(listener, app(config.verifier));
-    if let Err(error) = server.with_graceful_shutdown(shutdown_signal()).await {
-        eprintln!("error: {error}");
-        std::process::exit(1);
-    }
+    // Not `axum::serve`: it cannot set a header-read or keep-alive timeout, so a client that
+    // connects and never finishes its headers (or idles on a kept-alive connection) would hold
+    // a socket forever. `serve_http1` runs the same router on hyper's HTTP/1 connection with
+    // both (`HEADER_READ_TIMEOUT`), and the same graceful shutdown. The body's own deadline is
+    // the verifier's (`QISCUS_WEBHOOK_BODY_TIMEOUT`).
+    serve_http1(listener, app(config.verifier), shutdown_signal()).await;
 }

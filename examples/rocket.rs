@@ -6,9 +6,12 @@
 //! ```
 //!
 //! Optional: `QISCUS_WEBHOOK_PREVIOUS_TOKEN` (still accepted while rotating),
-//! `QISCUS_WEBHOOK_BODY_LIMIT` (bytes, default 1 MiB), `BIND` (default `127.0.0.1:3000`).
+//! `QISCUS_WEBHOOK_BODY_LIMIT` (bytes, default 1 MiB), `QISCUS_WEBHOOK_BODY_TIMEOUT` (seconds
+//! for the whole body to arrive, default 30), `BIND` (default `127.0.0.1:3000`), `RUST_LOG`
+//! (what the core logs to stderr, default `info`: every refusal, with its reason).
 //! `BIND` wins over Rocket's own `address` and `port` (Rocket.toml, `ROCKET_*`); Rocket's
-//! logging is off, so the one line on stdout is `listening on http://ADDR`.
+//! own logging is off (it writes to stdout), so the one line on stdout is
+//! `listening on http://ADDR`.
 //!
 //! - `POST /webhook`: `{"bytes": <length>, "sha256": "<hex>"}` of the verified raw body;
 //! - `POST /events`: `{"type": "<event type>"}` of the verified, parsed event;
@@ -19,7 +22,9 @@
 use std::net::SocketAddr;
 
 use qiscus_webhook::events::Event;
-use qiscus_webhook_examples::{Config, event_reply, print_listening, receipt};
+use qiscus_webhook_examples::{
+    Config, event_reply, init_logging_or_exit, print_listening, receipt,
+};
 use qiscus_webhook_rocket::{VerifiedBody, VerifiedJson, Verifier};
 use rocket::config::{LogLevel, Shutdown};
 use rocket::error::ErrorKind;
@@ -63,9 +68,9 @@ fn quiet(figment: Figment) -> Figment {
         .merge(("cli_colors", false))
 }
 
-/// Rocket's configuration (Rocket.toml, `ROCKET_*`), then `bind` as its address and port, and
-/// a graceful shutdown on Ctrl-C and SIGTERM (Rocket's defaults, made explicit so that a
-/// configuration file cannot turn them off).
+/// Rocket's configuration (Rocket.toml, `ROCKET_*`), then `bind` as its address and port, a
+/// graceful shutdown on Ctrl-C and SIGTERM (Rocket's defaults, made explicit so that a
+/// configuration file cannot turn them off), and no HTTP/1 keep-alive.
 fn figment(bind: SocketAddr) -> Figment {
     let shutdown = Shutdown {
         ctrlc: true,
@@ -77,10 +82,19 @@ fn figment(bind: SocketAddr) -> Figment {
         .merge(("address", bind.ip()))
         .merge(("port", bind.port()))
         .merge(("shutdown", shutdown))
+        // The server-level timeouts Rocket 0.5 has: none. Its `keep_alive` only turns HTTP/1
+        // keep-alive on or off (hyper 0.14 under it has no idle timeout), and it sets no
+        // header-read timeout. So keep-alive is off: each connection closes after its answer,
+        // and idle kept-alive sockets cannot pile up. A client that never finishes its headers
+        // is still held: deploy behind a proxy that times them out (nginx's
+        // `client_header_timeout`). The body's deadline is the verifier's
+        // (`QISCUS_WEBHOOK_BODY_TIMEOUT`).
+        .merge(("keep_alive", 0))
 }
 
 #[rocket::main]
 async fn main() {
+    init_logging_or_exit();
     let config = Config::from_env_or_exit();
     let rocket = app(config.verifier.clone())
         .configure(figment(config.bind))

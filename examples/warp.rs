@@ -6,7 +6,9 @@
 //! ```
 //!
 //! Optional: `QISCUS_WEBHOOK_PREVIOUS_TOKEN` (still accepted while rotating),
-//! `QISCUS_WEBHOOK_BODY_LIMIT` (bytes, default 1 MiB), `BIND` (default `127.0.0.1:3000`).
+//! `QISCUS_WEBHOOK_BODY_LIMIT` (bytes, default 1 MiB), `QISCUS_WEBHOOK_BODY_TIMEOUT` (seconds
+//! for the whole body to arrive, default 30), `BIND` (default `127.0.0.1:3000`), `RUST_LOG`
+//! (what is logged to stderr, default `info`: every refusal, with its reason).
 //!
 //! - `POST /webhook`: `{"bytes": <length>, "sha256": "<hex>"}` of the verified raw body;
 //! - `POST /events`: `{"type": "<event type>"}` of the verified, parsed event;
@@ -15,7 +17,10 @@
 //! - refusals: `{"error": "<code>"}` with 401, 413, 400 (see qiscus-webhook-warp).
 
 use qiscus_webhook::events::Event;
-use qiscus_webhook_examples::{Config, event_reply, print_listening, receipt, shutdown_signal};
+use qiscus_webhook_examples::{
+    Config, event_reply, init_logging_or_exit, print_listening, receipt, serve_http1,
+    shutdown_signal,
+};
 use qiscus_webhook_warp::{VerifiedBody, VerifiedJson, Verifier, verified_body, verified_json};
 use warp::{Filter, Rejection, Reply};
 
@@ -50,6 +55,7 @@ pub(crate) fn routes(
 
 #[tokio::main]
 async fn main() {
+    init_logging_or_exit();
     let config = Config::from_env_or_exit();
     // Bound here rather than by `warp::serve(..).run(addr)`, which panics when it cannot bind
     // and does not tell which port `BIND=127.0.0.1:0` got.
@@ -63,10 +69,12 @@ async fn main() {
     if let Ok(addr) = listener.local_addr() {
         print_listening(addr);
     }
-    // warp logs through `log`/`tracing`: no logger is installed, so it prints nothing.
-    warp::serve(routes(config.verifier))
-        .incoming(listener)
-        .graceful(shutdown_signal())
-        .run()
-        .await;
+    // Not `warp::serve`: warp 0.4's server sets no header-read or keep-alive timeout (nor a
+    // timer hyper could use for one), so a client that connects and never finishes its
+    // headers (or idles on a kept-alive connection) would hold a socket forever.
+    // `serve_http1` runs the same filter (`warp::service`) on hyper's HTTP/1 connection with
+    // both (`HEADER_READ_TIMEOUT`), and the same graceful shutdown. The body's own deadline is
+    // the verifier's (`QISCUS_WEBHOOK_BODY_TIMEOUT`).
+    let service = warp::service(routes(config.verifier));
+    serve_http1(listener, service, shutdown_signal()).await;
 }

@@ -6,16 +6,21 @@
 //!   line on stderr and exit code 2;
 //! - [`receipt`] and [`event_reply`]: the bodies of `POST /webhook` and `POST /events`;
 //! - [`print_listening`]: the one line printed once listening;
-//! - [`shutdown_signal`]: Ctrl-C or SIGTERM, for graceful shutdown.
+//! - [`shutdown_signal`]: Ctrl-C or SIGTERM, for graceful shutdown;
+//! - [`init_logging_or_exit`]: the core's events (one per verification) on stderr, filtered
+//!   by `RUST_LOG`;
+//! - [`HEADER_READ_TIMEOUT`], [`KEEP_ALIVE_TIMEOUT`] and [`serve_http1`]: the server-level
+//!   timeouts a deployed receiver needs, set by each example in its framework's own way.
 //!
 //! Nothing here prints a token: errors name the variable at fault, never its value.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use qiscus_webhook::events::Event;
 use qiscus_webhook::{EnvError, Verifier};
@@ -32,8 +37,9 @@ pub const DEFAULT_BIND: SocketAddr =
 #[derive(Debug, Clone)]
 pub struct Config {
     /// From `QISCUS_WEBHOOK_TOKEN`, `QISCUS_WEBHOOK_PREVIOUS_TOKEN`,
-    /// `QISCUS_WEBHOOK_BODY_LIMIT` and `QISCUS_WEBHOOK_TOKEN_VERBATIM` (see
-    /// [`Verifier::from_env`]: a token with leading or trailing whitespace is refused).
+    /// `QISCUS_WEBHOOK_BODY_LIMIT`, `QISCUS_WEBHOOK_BODY_TIMEOUT` and
+    /// `QISCUS_WEBHOOK_TOKEN_VERBATIM` (see [`Verifier::from_env`]: a token with leading or
+    /// trailing whitespace is refused).
     pub verifier: Verifier,
     /// From `BIND` (an IP address and port, default `127.0.0.1:3000`).
     pub bind: SocketAddr,
@@ -165,6 +171,143 @@ pub async fn shutdown_signal() {
     }
 }
 
+// ---- Hostile clients (issue 14): logging and server-level timeouts ----
+
+/// The variable that says what is logged, in `tracing-subscriber`'s `EnvFilter` syntax
+/// (`info`, `qiscus_webhook=warn`, `debug,hyper=off`, ...).
+pub const LOG_VAR: &str = "RUST_LOG";
+/// What is logged when [`LOG_VAR`] is unset or empty: every refusal (the core logs a forged
+/// signature at `WARN`, a scanner's malformed request at `INFO`), not each verified webhook
+/// (`DEBUG`).
+pub const DEFAULT_LOG: &str = "info";
+
+/// The log filter from `RUST_LOG`'s value ([`DEFAULT_LOG`] when unset or empty).
+///
+/// ```
+/// use qiscus_webhook_examples::log_filter;
+///
+/// assert_eq!(log_filter(None)?.to_string(), "info");
+/// assert_eq!(log_filter(Some("qiscus_webhook=debug".as_ref()))?.to_string(), "qiscus_webhook=debug");
+/// assert!(log_filter(Some("qiscus_webhook=loud".as_ref())).is_err());
+/// # Ok::<(), qiscus_webhook_examples::LogFilterError>(())
+/// ```
+///
+/// # Errors
+///
+/// [`LogFilterError`] when the value is not valid Unicode or not a filter.
+pub fn log_filter(value: Option<&OsStr>) -> Result<tracing_subscriber::EnvFilter, LogFilterError> {
+    let value = match value {
+        None => DEFAULT_LOG,
+        Some(value) => value.to_str().ok_or(LogFilterError)?,
+    };
+    let value = if value.trim().is_empty() {
+        DEFAULT_LOG
+    } else {
+        value
+    };
+    tracing_subscriber::EnvFilter::try_new(value).map_err(|_| LogFilterError)
+}
+
+/// `RUST_LOG` is not a log filter. Names the variable, not the value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogFilterError;
+
+impl fmt::Display for LogFilterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{LOG_VAR} must be a log filter such as info, warn or qiscus_webhook=debug"
+        )
+    }
+}
+
+impl std::error::Error for LogFilterError {}
+
+/// Prints log events (the core's one event per verification, the framework's own) to stderr,
+/// one line each, filtered by `RUST_LOG` (default [`DEFAULT_LOG`]); stdout keeps only the
+/// listening line. On an invalid `RUST_LOG`, prints one line to stderr and exits with code 2.
+pub fn init_logging_or_exit() {
+    use std::io::IsTerminal;
+
+    let filter = log_filter(std::env::var_os(LOG_VAR).as_deref()).unwrap_or_else(|error| {
+        eprintln!("error: {error}");
+        std::process::exit(2)
+    });
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+/// How long a client has to send a request's head (request line and headers), on a new
+/// connection and on a kept-alive one. Qiscus sends its whole request at once: only a stalled
+/// or hostile client comes near it. The body has its own deadline, the verifier's
+/// (`QISCUS_WEBHOOK_BODY_TIMEOUT`).
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a kept-alive connection may stay idle between two requests before the server
+/// closes it: long enough for Qiscus to reuse a connection in a burst, short enough that idle
+/// sockets do not pile up. (hyper, under axum and warp, has no such setting: its
+/// [`HEADER_READ_TIMEOUT`] runs while a connection is idle too, see [`serve_http1`].)
+pub const KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves HTTP/1.1 on `listener` with `service` (an axum `Router`, a `warp::service(..)`)
+/// until `shutdown` completes; then stops accepting, closes idle connections and waits for the
+/// requests in flight.
+///
+/// hyper's connection is configured here because neither `axum::serve` (0.8) nor
+/// `warp::serve` (0.4) lets an app set its timeouts: with a timer, hyper's
+/// `header_read_timeout` closes a connection whose request head has not arrived within
+/// [`HEADER_READ_TIMEOUT`], and it starts again each time a kept-alive connection goes idle,
+/// so it is the keep-alive idle timeout too (hyper 1 has no other).
+pub async fn serve_http1<S, B>(
+    listener: tokio::net::TcpListener,
+    service: S,
+    shutdown: impl Future<Output = ()>,
+) where
+    S: tower_service::Service<http::Request<hyper::body::Incoming>, Response = http::Response<B>>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(error) => {
+                    // Out of file descriptors, most often: wait for some to be freed.
+                    tracing::error!("accept: {error}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = hyper_util::service::TowerToHyperService::new(service.clone());
+        let connection = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // A client that hung up, stalled its head or sent garbage: nothing to answer.
+            if let Err(error) = connection.await {
+                tracing::debug!("connection: {error}");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -193,9 +336,11 @@ mod tests {
             ("QISCUS_WEBHOOK_TOKEN", "secret-token"),
             ("QISCUS_WEBHOOK_PREVIOUS_TOKEN", "old-token"),
             ("QISCUS_WEBHOOK_BODY_LIMIT", "65536"),
+            ("QISCUS_WEBHOOK_BODY_TIMEOUT", "5"),
             ("BIND", "[::1]:8080"),
         ])
         .unwrap();
+        assert_eq!(config.verifier.body_timeout(), Duration::from_secs(5));
         assert_eq!(config.bind, "[::1]:8080".parse().unwrap());
         assert_eq!(config.verifier.token_count(), 2);
         assert_eq!(config.verifier.body_limit(), 65536);
@@ -220,6 +365,15 @@ mod tests {
         assert_eq!(
             limit.unwrap_err(),
             ConfigError::Verifier(EnvError::InvalidBodyLimit)
+        );
+
+        let timeout = config(&[
+            ("QISCUS_WEBHOOK_TOKEN", "secret-token"),
+            ("QISCUS_WEBHOOK_BODY_TIMEOUT", "30s"),
+        ]);
+        assert_eq!(
+            timeout.unwrap_err(),
+            ConfigError::Verifier(EnvError::InvalidBodyTimeout)
         );
 
         let bind = config(&[

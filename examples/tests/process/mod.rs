@@ -136,6 +136,21 @@ pub fn assert_serves(name: &str) {
         !exited.stderr.contains(TOKEN) && !line.contains(TOKEN),
         "the token was printed"
     );
+    // RUST_LOG unset: `info`, so the forged request's refusal is on stderr, the verified one
+    // (DEBUG) is not.
+    let refused: Vec<&str> = exited
+        .stderr
+        .lines()
+        .filter(|line| line.contains("qiscus_webhook"))
+        .collect();
+    assert!(
+        refused.len() == 1
+            && refused[0].contains("WARN")
+            && refused[0].contains("signature_mismatch")
+            && refused[0].contains("status=401"),
+        "{name}: the core's events on stderr: {:?}",
+        exited.stderr
+    );
 }
 
 /// The process tests every example has, for the example `$name` (its binary's name): without a
@@ -162,6 +177,21 @@ macro_rules! tests {
                 "QISCUS_WEBHOOK_BODY_LIMIT",
             );
             $crate::process::assert_refuses($name, &[token, ("BIND", "localhost:3000")], "BIND");
+            $crate::process::assert_refuses(
+                $name,
+                &[token, ("QISCUS_WEBHOOK_BODY_TIMEOUT", "30s")],
+                "QISCUS_WEBHOOK_BODY_TIMEOUT",
+            );
+            $crate::process::assert_refuses(
+                $name,
+                &[token, ("QISCUS_WEBHOOK_BODY_TIMEOUT", "0")],
+                "QISCUS_WEBHOOK_BODY_TIMEOUT",
+            );
+            $crate::process::assert_refuses(
+                $name,
+                &[token, ("RUST_LOG", "qiscus_webhook=loud")],
+                "RUST_LOG",
+            );
         }
 
         #[test]
