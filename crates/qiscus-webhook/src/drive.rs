@@ -7,7 +7,10 @@
 //!   tower), with [`begin`] for the header rule of an `http` 1.x request;
 //! - [`stream`] (feature `stream`): a `Stream` of `Result<impl Buf, E>` chunks (actix-web's
 //!   `Payload`, warp's `body::stream()`);
-//! - [`async_read`] (feature `tokio-io`): a `tokio::io::AsyncRead` (Rocket's `DataStream`).
+//! - [`async_read`] (feature `tokio-io`): a `tokio::io::AsyncRead` (Rocket's `DataStream`);
+//! - [`read`](fn@read) (feature `io`): a blocking `std::io::Read` (a file, standard input),
+//!   driven by the same loop, so a synchronous program (the command line's `verify`) gets the
+//!   same outcome and the same event; it has no deadline (see there).
 //!
 //! Each takes the result of [`Verifier::begin_request`](crate::Verifier::begin_request) (so a
 //! refusal on the header is reported here too), the body, and the runtime's `sleep` function
@@ -240,6 +243,71 @@ where
         }
     };
     run(started, next, sleep).await
+}
+
+/// How much one read of a [`read`](fn@read) body asks for.
+#[cfg(feature = "io")]
+const BLOCKING_READ_CHUNK: usize = 64 * 1024;
+
+/// Reads a blocking `std::io::Read` (a file, standard input) into the verification, then
+/// finishes it: the same loop as the async bodies, so the same errors, the same
+/// [closing](Rejection::closes_connection) rule and the same one [event](#tracing).
+///
+/// There is no body deadline here ([`Verification::timeout`] is not enforced): a blocking
+/// read cannot be interrupted from the thread it blocks. Use it for local input, not for a
+/// network peer; a server reads its sockets through one of the async loops.
+///
+/// ```
+/// use qiscus_webhook::{Error, Token, Verifier, drive};
+///
+/// let verifier = Verifier::new(Token::new("secret")?);
+/// let body: &[u8] = br#"{"type":"x"}"#;
+/// let signature = verifier.sign(body).to_string();
+///
+/// let started = verifier.begin_request([signature.as_bytes()], None, None);
+/// let ((), verified) = drive::read(started, body)?;
+/// assert!(verified.is_primary());
+///
+/// let started = verifier.begin_request([signature.as_bytes()], None, None);
+/// let refused = drive::read(started, &b"{}"[..]).unwrap_err();
+/// assert_eq!(refused.error(), Error::SignatureMismatch);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// `started`'s error; [`Error::BodyTooLarge`] the moment the body passes the limit (reading
+/// stops there), [`Error::BodyUnreadable`] when a read fails (the `std::io::Error` is the
+/// [`Rejection`]'s source); else [`finish`](Verification::finish)'s errors.
+#[cfg(feature = "io")]
+pub fn read<R, S>(started: Result<Verification<S>, Error>, mut reader: R) -> Driven<S>
+where
+    R: std::io::Read,
+    S: BodySink,
+{
+    let mut buffer = bytes::BytesMut::new();
+    let next = |_: &mut Context<'_>| {
+        buffer.resize(BLOCKING_READ_CHUNK, 0);
+        loop {
+            match reader.read(&mut buffer) {
+                Ok(0) => return Poll::Ready(None),
+                Ok(filled) => {
+                    buffer.truncate(filled);
+                    return Poll::Ready(Some(Ok(buffer.split().freeze())));
+                }
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(error) => return Poll::Ready(Some(Err(BoxError::from(error)))),
+            }
+        }
+    };
+    // No timer: a deadline that never passes (and never wakes anyone).
+    let driven = pin!(run(started, next, |_| core::future::pending::<()>()));
+    match driven.poll(&mut Context::from_waker(core::task::Waker::noop())) {
+        Poll::Ready(outcome) => outcome,
+        // `run` only waits on the deadline and on `next`, polled together: `next` above is
+        // ready on every poll, so the first poll runs the loop to its end.
+        Poll::Pending => unreachable!("a blocking body is never pending"),
+    }
 }
 
 /// A refusal before any verification could begin (no verifier configured in the app): reported

@@ -18,7 +18,12 @@ mod token;
 mod verification;
 mod verifier;
 
-#[cfg(any(feature = "http-body", feature = "stream", feature = "tokio-io"))]
+#[cfg(any(
+    feature = "http-body",
+    feature = "stream",
+    feature = "tokio-io",
+    feature = "io"
+))]
 pub mod drive;
 #[cfg(feature = "std")]
 pub mod env;

@@ -23,7 +23,12 @@ const fn warns(error: Error) -> bool {
 /// One verification's outcome, with the bytes read and the time it took.
 #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
 #[cfg_attr(
-    not(any(feature = "http-body", feature = "stream", feature = "tokio-io")),
+    not(any(
+        feature = "http-body",
+        feature = "stream",
+        feature = "tokio-io",
+        feature = "io"
+    )),
     allow(dead_code)
 )]
 pub(crate) fn verification(

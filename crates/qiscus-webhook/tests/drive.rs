@@ -155,3 +155,70 @@ async fn a_failing_reader_is_body_unreadable() {
         Some("reset")
     );
 }
+
+/// `drive::read`: the blocking loop, for a file or standard input.
+#[cfg(feature = "io")]
+mod blocking {
+    use super::*;
+
+    #[test]
+    fn a_body_in_several_reads_at_the_limit_is_verified_and_one_byte_more_is_not() {
+        // 200 KiB: several reads of the loop's 64 KiB.
+        let verifier = verifier(200 * 1024);
+        let body = vec![b'x'; 200 * 1024];
+        let started = Ok(verifier.begin(verifier.sign(&body)).keep_body(Vec::new()));
+        let (kept, verified) = drive::read(started, &body[..]).unwrap();
+        assert_eq!((kept.len(), verified.token_index()), (body.len(), 0));
+        assert_eq!(kept, body);
+
+        let over = vec![b'x'; 200 * 1024 + 1];
+        let started = Ok(verifier.begin(verifier.sign(&over)));
+        let refused = drive::read(started, &over[..]).unwrap_err();
+        assert_eq!(refused.error(), Error::BodyTooLarge);
+        assert!(refused.closes_connection());
+    }
+
+    #[test]
+    fn a_refusal_on_the_header_reads_nothing() {
+        let verifier = verifier(64);
+        let mut body = &b"never read"[..];
+        let refused = drive::read(verifier.begin_request([], None, None), &mut body).unwrap_err();
+        assert_eq!(refused.error(), Error::MissingSignature);
+        assert_eq!(body, b"never read");
+    }
+
+    #[test]
+    fn a_failing_read_is_body_unreadable_and_interrupted_reads_are_retried() {
+        /// Interrupted once (retried), then broken.
+        struct Flaky {
+            interrupted: bool,
+        }
+        impl io::Read for Flaky {
+            fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+                if std::mem::replace(&mut self.interrupted, true) {
+                    Err(io::Error::new(io::ErrorKind::BrokenPipe, "gone"))
+                } else {
+                    Err(io::ErrorKind::Interrupted.into())
+                }
+            }
+        }
+        let verifier = verifier(64);
+        let reader = Flaky { interrupted: false };
+        let started = Ok(verifier.begin(verifier.sign(b"")));
+        let refused = drive::read(started, reader).unwrap_err();
+        assert_eq!(refused.error(), Error::BodyUnreadable);
+        assert_eq!(
+            refused.source().map(ToString::to_string).as_deref(),
+            Some("gone")
+        );
+    }
+
+    #[test]
+    fn a_mismatch_after_the_whole_body_keeps_the_connection() {
+        let verifier = verifier(64);
+        let started = Ok(verifier.begin(verifier.sign(b"other")));
+        let refused = drive::read(started, &b"ab"[..]).unwrap_err();
+        assert_eq!(refused.error(), Error::SignatureMismatch);
+        assert!(!refused.closes_connection());
+    }
+}

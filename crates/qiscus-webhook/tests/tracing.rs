@@ -160,3 +160,27 @@ fn an_invalid_payload_reports_the_position_not_the_body() {
     );
     assert_no_secret(&text);
 }
+
+/// `drive::read`, the blocking loop (the command line's `verify`): the same one event.
+#[cfg(feature = "io")]
+#[test]
+fn the_blocking_loop_reports_the_same_one_event() {
+    let signature = verifier().sign(BODY).to_string();
+    let read = |header: &str, body: &'static [u8]| {
+        let verifier = verifier();
+        let started = verifier.begin_request([header.as_bytes()], None, None);
+        let _ = drive::read(started, body);
+    };
+    let (captured, text) = capture(|| async { read(&signature, BODY) });
+    let events = captured.events();
+    assert_eq!(events.len(), 1, "{text}");
+    assert_eq!(events[0]["fields"]["outcome"], "verified");
+    assert_eq!(events[0]["fields"]["body_bytes"], BODY.len());
+
+    let (captured, text) = capture(|| async { read(&signature, b"{}") });
+    let events = captured.events();
+    assert_eq!(events.len(), 1, "{text}");
+    assert_eq!(events[0]["level"], "WARN");
+    assert_eq!(events[0]["fields"]["outcome"], "signature_mismatch");
+    assert_no_secret(&text);
+}
