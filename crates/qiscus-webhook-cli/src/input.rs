@@ -37,14 +37,9 @@ impl Input {
         }
     }
 
-    /// Reads the next chunk into `buf`; 0 at the end.
-    pub fn read_chunk(&mut self, buf: &mut [u8]) -> Result<usize, CliError> {
-        loop {
-            match self.reader.read(buf) {
-                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-                result => return result.map_err(|error| self.error(&error)),
-            }
-        }
+    /// The error for a failed read: `cannot read <name>: <cause>`.
+    pub fn error(&self, cause: &dyn std::fmt::Display) -> CliError {
+        CliError::new(format!("cannot read {}: {cause}", self.name))
     }
 
     /// Reads everything that is left.
@@ -55,8 +50,11 @@ impl Input {
             .map_err(|error| self.error(&error))?;
         Ok(bytes)
     }
+}
 
-    fn error(&self, error: &io::Error) -> CliError {
-        CliError::new(format!("cannot read {}: {error}", self.name))
+/// The body as it is read (by `verify`, through the core's drive loop).
+impl Read for Input {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.reader.read(buf)
     }
 }

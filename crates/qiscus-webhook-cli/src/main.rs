@@ -13,6 +13,7 @@ mod completions;
 mod exit;
 mod http1;
 mod input;
+mod logging;
 mod output;
 mod sample;
 mod send;
@@ -29,6 +30,10 @@ use crate::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(error) = logging::init() {
+        output::error_line(&error.to_string());
+        return ExitCode::from(exit::USAGE_OR_IO);
+    }
     let result = match &cli.command {
         Command::Sign(args) => sign::run(args),
         Command::Verify(args) => verify::run(args),

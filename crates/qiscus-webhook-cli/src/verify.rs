@@ -1,15 +1,11 @@
 //! `verify`: a signature against a body, under one or more accepted tokens.
 
-use qiscus_webhook::{Error, Token, Verified, Verifier};
+use qiscus_webhook::{Error, Token, Verified, Verifier, drive};
 
 use crate::cli::VerifyArgs;
 use crate::exit::{CliError, Outcome};
 use crate::input::Input;
 use crate::{output, token};
-
-/// How much of the body is read at a time: the body streams through the verifier, so a body
-/// over the limit is refused without being held in memory.
-const CHUNK: usize = 64 * 1024;
 
 pub fn run(args: &VerifyArgs) -> Result<Outcome, CliError> {
     let tokens = token::verifying_tokens(&args.tokens)?;
@@ -40,27 +36,26 @@ fn verifier(tokens: Vec<Token>) -> Result<Verifier, CliError> {
     })
 }
 
-/// The core's request flow: the signature grammar (as for a header value), then the body,
-/// streamed and counted, then the constant-time comparison. The outer error is an I/O error
-/// (exit 2), the inner one the verdict (exit 1).
+/// The core's request flow, through its drive loop (`drive::read`, so that the outcome is
+/// reported as a server's is: one `tracing` event, printed with `RUST_LOG`): the signature
+/// grammar (as for a header value), then the body, streamed and counted (a body over the limit
+/// is refused without being held in memory), then the constant-time comparison. The outer
+/// error is an I/O error (exit 2), the inner one the verdict (exit 1).
 fn check(
     verifier: &Verifier,
     signature: &str,
     input: &mut Input,
 ) -> Result<Result<Verified, Error>, CliError> {
-    let mut request = match verifier.begin_request([signature.as_bytes()], None, None) {
-        Ok(request) => request,
-        Err(error) => return Ok(Err(error)),
-    };
-    let mut buf = vec![0; CHUNK];
-    loop {
-        let read = input.read_chunk(&mut buf)?;
-        if read == 0 {
-            return Ok(request.finish());
+    let started = verifier.begin_request([signature.as_bytes()], None, None);
+    match drive::read(started, &mut *input) {
+        Ok(((), verified)) => Ok(Ok(verified)),
+        // The input could not be read: not a verdict on the signature.
+        Err(refused) if refused.error() == Error::BodyUnreadable => {
+            let cause = std::error::Error::source(&refused)
+                .map_or_else(|| refused.to_string(), ToString::to_string);
+            Err(input.error(&cause))
         }
-        if let Err(error) = request.update(&buf[..read]) {
-            return Ok(Err(error));
-        }
+        Err(refused) => Ok(Err(refused.error())),
     }
 }
 

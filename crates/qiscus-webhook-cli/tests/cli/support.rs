@@ -21,10 +21,11 @@ pub const RFC4231_KEY: &str = "Jefe";
 pub const RFC4231_DATA: &[u8] = b"what do ya want for nothing?";
 pub const RFC4231_MAC: &str = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
 
-/// The binary, with no token nor proxy inherited from the environment.
+/// The binary, with no token, proxy nor log filter inherited from the environment.
 pub fn qiscus_webhook() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_qiscus-webhook"));
     for var in [
+        "RUST_LOG",
         "QISCUS_WEBHOOK_TOKEN",
         "QISCUS_WEBHOOK_PREVIOUS_TOKEN",
         "http_proxy",

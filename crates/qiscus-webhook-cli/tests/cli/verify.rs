@@ -153,3 +153,70 @@ fn a_missing_signature_option_is_a_usage_error() {
         .assert()
         .code(2);
 }
+
+fn verify_logged(rust_log: &str, signature: &str, body: &[u8]) -> std::process::Output {
+    qiscus_webhook()
+        .env("RUST_LOG", rust_log)
+        .args(["verify", "--token", TOKEN, "--signature", signature])
+        .write_stdin(body)
+        .output()
+        .expect("runs")
+}
+
+#[test]
+fn with_rust_log_the_cores_event_is_printed_to_stderr() {
+    // A forgery: the core's WARN event, then the usual explanation; stdout unchanged.
+    let output = verify_logged("info", &sign(OLD_TOKEN, BODY), BODY);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), "signature_mismatch\n");
+    let stderr = crate::support::stderr(&output);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    for field in [
+        "WARN",
+        "qiscus_webhook",
+        "outcome=\"signature_mismatch\"",
+        "status=401",
+        &format!("body_bytes={}", BODY.len()),
+        "elapsed_us=",
+    ] {
+        assert!(lines[0].contains(field), "{field}: {stderr}");
+    }
+    assert!(
+        lines[1].starts_with("error: the signature does not match"),
+        "{stderr}"
+    );
+    assert_no_leak(
+        &output,
+        &[TOKEN, &sign(TOKEN, BODY), &sign(OLD_TOKEN, BODY)],
+    );
+
+    // Verified: DEBUG, so only with a filter that lets it through.
+    let output = verify_logged("info", &sign(TOKEN, BODY), BODY);
+    assert_eq!(stdout(&output), "valid (token 0)\n");
+    assert!(output.stderr.is_empty());
+    let output = verify_logged("qiscus_webhook=debug", &sign(TOKEN, BODY), BODY);
+    assert_eq!(stdout(&output), "valid (token 0)\n");
+    let stderr = crate::support::stderr(&output);
+    assert!(
+        stderr.lines().count() == 1
+            && stderr.contains("DEBUG")
+            && stderr.contains("outcome=\"verified\"")
+            && stderr.contains("token_index=0"),
+        "{stderr}"
+    );
+    assert_no_leak(&output, &[TOKEN, &sign(TOKEN, BODY)]);
+}
+
+#[test]
+fn an_empty_rust_log_prints_nothing_more_and_a_bad_one_exits_2() {
+    let output = verify_logged("", &sign(OLD_TOKEN, BODY), BODY);
+    assert_eq!(output.status.code(), Some(1));
+    assert_one_error_line(&output);
+
+    let output = verify_logged("qiscus_webhook=loud", &sign(TOKEN, BODY), BODY);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    assert_one_error_line(&output);
+    assert!(crate::support::stderr(&output).contains("RUST_LOG"));
+}
