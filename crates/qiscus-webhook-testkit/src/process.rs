@@ -135,6 +135,12 @@ impl Example {
         self.addr
     }
 
+    /// Its process id (to read its `/proc/PID/status`, say).
+    #[must_use]
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Its first line on stdout, without the line ending: `listening on http://ADDR`.
     #[must_use]
     pub fn listening_line(&self) -> &str {
