@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod adapter;
 mod clock;
 mod env;
 mod guard;
@@ -11,6 +12,7 @@ mod memory;
 mod redis_store;
 mod store;
 
+pub use adapter::NotRun;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use env::{MAX_AGE_VAR, REPLAY_VAR, RedisUrl, ReplayConfig, ReplayEnvError, ReplayMode};
 pub use guard::{Admission, Finished, ReplayGuard, Ticket};
