@@ -2,7 +2,7 @@
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
-use http::header::{CONNECTION, CONTENT_TYPE};
+use http::header::{CONNECTION, CONTENT_TYPE, RETRY_AFTER};
 use http::{HeaderValue, StatusCode};
 use qiscus_webhook::Rejection;
 
@@ -11,8 +11,9 @@ qiscus_webhook::__define_rejection! {
     /// [`VerifyQiscus`](crate::VerifyQiscus) refused a request: the core's
     /// [`Rejection`](qiscus_webhook::Rejection), as an axum response.
     ///
-    /// As a response: the [`Error`](crate::Error)'s status (401, 413, 400 or 500),
-    /// `content-type: application/json` and the body `{"error":"<code>"}`, identical in every
+    /// As a response: the [`Error`](crate::Error)'s status (401, 413, 400, 408, 409, 500 or
+    /// 503), `content-type: application/json` and the body `{"error":"<code>"}`, with
+    /// `Connection: close` and `Retry-After` when the core's rejection says so, identical in every
     /// framework adapter (the table is the core's [`Error`](crate::Error)). It never contains a
     /// token, the expected signature or the request's bytes; the cause (a body error, the JSON
     /// position) is its [`source`](std::error::Error::source), for logs.
@@ -76,6 +77,10 @@ impl IntoResponse for WebhookRejection {
         if self.0.closes_connection() {
             // Refused before the body's end: hyper closes instead of draining the rest.
             headers.insert(CONNECTION, HeaderValue::from_static("close"));
+        }
+        if let Some(seconds) = self.0.retry_after_secs() {
+            // The replay guard's 409 and 503: when the sender may try again.
+            headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

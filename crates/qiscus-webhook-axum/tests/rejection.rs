@@ -83,6 +83,25 @@ async fn the_response_is_the_status_and_json_body_of_the_error() {
     assert_eq!(body_text(response).await, r#"{"error":"body_too_large"}"#);
 }
 
+#[tokio::test]
+async fn retry_after_and_connection_close_are_sent_when_the_core_sets_them() {
+    use axum::http::header::{CONNECTION, RETRY_AFTER};
+    use qiscus_webhook::Rejection;
+    use std::time::Duration;
+
+    let busy =
+        Rejection::from(Error::DeliveryInProgress).with_retry_after(Duration::from_millis(2_100));
+    let response = WebhookRejection::from(busy).into_response();
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert_eq!(response.headers()[RETRY_AFTER], "3");
+    assert!(response.headers().get(CONNECTION).is_none());
+
+    let closing = Rejection::from(Error::BodyTooLarge).closing();
+    let response = WebhookRejection::from(closing).into_response();
+    assert_eq!(response.headers()[CONNECTION], "close");
+    assert!(response.headers().get(RETRY_AFTER).is_none());
+}
+
 #[derive(Debug, serde::Deserialize)]
 struct Order {
     order_id: u64,
