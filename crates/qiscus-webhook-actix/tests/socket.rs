@@ -109,3 +109,29 @@ async fn a_stalled_body_is_408_and_closed_within_the_deadline() {
         server.stop().await;
     }
 }
+
+/// actix-web reads a *dropped* chunked payload to its end before it closes or answers again:
+/// a refused upload must not be. An 8 MiB chunked upload over the 4 KiB limit is answered 413
+/// and the server closes the connection (after at most its 1 s `client_disconnect_timeout`),
+/// instead of reading all 8 MiB and keeping the connection alive (5 s `keep_alive`).
+#[actix_web::test]
+async fn a_refused_chunked_upload_is_closed_not_drained() {
+    use qiscus_webhook_testkit::SignedRequest;
+
+    let upload = SignedRequest::new(conformance::TOKEN, vec![b' '; 8 * 1024 * 1024]);
+    for setup in [Setup::Config, Setup::Middleware] {
+        eprintln!("setup: {setup:?}"); // shown with a failure
+        let server = Server::start(setup.configure(Some(conformance::verifier())));
+        for path in ["/webhook", "/events"] {
+            let spec = upload.to_spec(path).chunked(64 * 1024);
+            let linger = Duration::from_secs(3);
+            let (reply, closed) =
+                wire::exchange_then_closed(server.addr, &spec, Duration::from_secs(10), linger)
+                    .await
+                    .unwrap_or_else(|error| panic!("{path}: {error}"));
+            assert_eq!(reply.status, 413, "{path}");
+            assert!(closed, "{path}: still open {linger:?} after the 413");
+        }
+        server.stop().await;
+    }
+}
