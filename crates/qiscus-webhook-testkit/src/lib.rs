@@ -7,6 +7,8 @@ pub mod fixtures;
 pub mod leak;
 #[cfg(feature = "process")]
 pub mod process;
+#[cfg(feature = "redis-server")]
+pub mod redis_server;
 mod reply;
 mod request;
 mod sign;

@@ -18,6 +18,10 @@
 //! can exist: [`assert_unconfigured`] takes the adapter's [`Unconfigured`] declaration, which
 //! says whether such an app answers `500` or cannot be built at all (and proves it).
 //!
+//! With the `replay` feature, the module `replay` holds the replay rows: a guarded app's answers to
+//! first deliveries, duplicates, failures, concurrent deliveries, stale events, forgeries and
+//! an unavailable store, with the handler's calls and the store's operations counted.
+//!
 //! Two files: `cases.rs` holds the table ([`Case`], [`Route`], [`Transfer`], [`Expect`]),
 //! `check.rs` the checker ([`check`], [`assert_conformance`], [`Reply`]).
 //! Statuses and codes are spelled in the table from `docs/DESIGN.md`, not taken from
@@ -25,6 +29,8 @@
 
 mod cases;
 mod check;
+#[cfg(feature = "replay")]
+pub mod replay;
 
 pub use cases::{
     BODY_LIMIT, CHUNK_SIZE, Case, Expect, OTHER_TOKEN, PREVIOUS_TOKEN, Route, TOKEN, Transfer,
