@@ -74,6 +74,12 @@ fn steps() -> Vec<Step> {
             "demo (the four receivers over real sockets)",
             &["xtask", "demo"],
         ),
+        // A correctness check of close and 408 under load (debug builds, generous bounds),
+        // not a speed test: the full probe is `cargo xtask hostile` (BENCHMARKS.md).
+        cargo(
+            "hostile clients (refused uploads closed, stalled bodies 408)",
+            &["xtask", "hostile", "--quick"],
+        ),
         // Last: the slowest, and the only one that needs nightly and cargo-fuzz.
         cargo(
             "fuzz smoke (every target, 20 s each)",

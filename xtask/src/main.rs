@@ -8,6 +8,8 @@
 //! - `provision`: what `ci` installs before its first step, alone;
 //! - `bench`: the criterion benchmarks of every crate;
 //! - `demo`: the four receiver examples, started and sent the same signed and forged requests;
+//! - `hostile`: the four receiver examples against hostile clients (refused uploads, stalled
+//!   bodies): how fast they refuse, what it costs them in memory;
 //! - `fuzz`: the cargo-fuzz targets, one or all, for a bounded time (nightly, cargo-fuzz);
 //! - `timing`: the dudect-style constant-time check of the verifier (not in `ci`: too noisy).
 
@@ -16,6 +18,7 @@
 mod ci;
 mod demo;
 mod fuzz;
+mod hostile;
 mod msrv;
 mod package;
 mod provision;
@@ -38,6 +41,8 @@ commands:
   msrv     each published crate's rust-version against what its dependencies need
   provision  install what ci needs (nightly, cargo-fuzz, ...) or print the commands to run
   bench    criterion benchmarks of every crate (pass criterion options after --)
+  hostile  [axum|actix|warp|rocket ...] [--quick]: the receivers against hostile clients
+           (refused 8 MiB uploads, stalled bodies): times, RSS, the table of issue 14
   fuzz     [TARGET] [--time SECONDS]: run the fuzz targets (nightly + cargo-fuzz)
   timing   [--measurements N] [--control]: constant-time check of verification (dudect)";
 
@@ -46,6 +51,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci::run(),
         Some("demo") => demo::run(&args[1..]),
+        Some("hostile") => hostile::run(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("timing") => timing::run(&args[1..]),
         Some("readme") => readme::run(&args[1..]),
