@@ -11,6 +11,8 @@ use bytes::Bytes;
 use http::Request;
 use http_body::Body as HttpBody;
 use qiscus_webhook::Verifier;
+#[cfg(feature = "replay")]
+use qiscus_webhook_replay::ReplayGuard;
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -41,13 +43,32 @@ use crate::WebhookRejection;
 #[derive(Debug, Clone)]
 pub struct VerifyQiscusLayer {
     verifier: Verifier,
+    #[cfg(feature = "replay")]
+    guard: Option<ReplayGuard>,
 }
 
 impl VerifyQiscusLayer {
     /// A layer verifying with `verifier`.
     #[must_use]
     pub fn new(verifier: Verifier) -> Self {
-        Self { verifier }
+        Self {
+            verifier,
+            #[cfg(feature = "replay")]
+            guard: None,
+        }
+    }
+
+    /// Guards every verified request with `guard` (feature `replay`): a duplicate is answered
+    /// 200 `{"status":"duplicate"}` and a stale event, a delivery in progress or an
+    /// unavailable store refused (401, 409, 503 with `Retry-After`), without the inner
+    /// service; otherwise the inner service runs, and its status commits the delivery (2xx)
+    /// or releases it (anything else, or the request's future dropped), so that a retry runs
+    /// again. See the crate's "Replay guard" section.
+    #[cfg(feature = "replay")]
+    #[must_use]
+    pub fn with_replay(mut self, guard: ReplayGuard) -> Self {
+        self.guard = Some(guard);
+        self
     }
 }
 
@@ -55,7 +76,12 @@ impl<S> Layer<S> for VerifyQiscusLayer {
     type Service = VerifyQiscus<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        VerifyQiscus::new(inner, self.verifier.clone())
+        VerifyQiscus {
+            inner,
+            verifier: self.verifier.clone(),
+            #[cfg(feature = "replay")]
+            guard: self.guard.clone(),
+        }
     }
 }
 
@@ -66,13 +92,29 @@ impl<S> Layer<S> for VerifyQiscusLayer {
 pub struct VerifyQiscus<S> {
     inner: S,
     verifier: Verifier,
+    #[cfg(feature = "replay")]
+    guard: Option<ReplayGuard>,
 }
 
 impl<S> VerifyQiscus<S> {
     /// Wraps `inner`, verifying with `verifier`.
     #[must_use]
     pub fn new(inner: S, verifier: Verifier) -> Self {
-        Self { inner, verifier }
+        Self {
+            inner,
+            verifier,
+            #[cfg(feature = "replay")]
+            guard: None,
+        }
+    }
+
+    /// Guards every verified request with `guard`, as
+    /// [`VerifyQiscusLayer::with_replay`] (feature `replay`).
+    #[cfg(feature = "replay")]
+    #[must_use]
+    pub fn with_replay(mut self, guard: ReplayGuard) -> Self {
+        self.guard = Some(guard);
+        self
     }
 
     /// A [`VerifyQiscusLayer`] verifying with `verifier`.
@@ -86,6 +128,8 @@ impl<S, B> Service<Request<B>> for VerifyQiscus<S>
 where
     S: Service<Request<Body>> + Clone + Send + 'static,
     S::Response: IntoResponse,
+    // Held across the replay guard's finish (axum's services are infallible).
+    S::Error: Send,
     S::Future: Send,
     B: HttpBody<Data = Bytes> + Send + 'static,
     B::Error: Into<qiscus_webhook::BoxError>,
@@ -100,6 +144,8 @@ where
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let verifier = self.verifier.clone();
+        #[cfg(feature = "replay")]
+        let guard = self.guard.clone();
         // Call the instance that `poll_ready` readied; keep a fresh clone for the next call.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
@@ -108,6 +154,12 @@ where
             match crate::verify(&verifier, &parts.headers, body).await {
                 Ok((bytes, verified)) => {
                     parts.extensions.insert(verified);
+                    #[cfg(feature = "replay")]
+                    if let Some(guard) = guard {
+                        let request = Request::from_parts(parts, Body::from(bytes.clone()));
+                        let call = || async move { Ok(inner.call(request).await?.into_response()) };
+                        return crate::guarded::run(&guard, &verified, &bytes, call).await;
+                    }
                     let request = Request::from_parts(parts, Body::from(bytes));
                     Ok(inner.call(request).await?.into_response())
                 }

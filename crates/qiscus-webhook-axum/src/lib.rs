@@ -3,10 +3,14 @@
 #![warn(missing_docs)]
 
 mod extract;
+#[cfg(feature = "replay")]
+mod guarded;
 mod layer;
 mod rejection;
 
 pub use extract::{VerifiedBody, VerifiedJson};
+#[cfg(feature = "replay")]
+pub use guarded::{GuardedBody, ReplayRejection};
 pub use layer::{VerifyQiscus, VerifyQiscusLayer};
 pub use rejection::WebhookRejection;
 
@@ -16,6 +20,11 @@ pub use qiscus_webhook;
 #[cfg(feature = "events")]
 pub use qiscus_webhook::events;
 pub use qiscus_webhook::{Error, Token, Verified, Verifier};
+/// The replay guard's crate (feature `replay`): its stores and configuration.
+#[cfg(feature = "replay")]
+pub use qiscus_webhook_replay as replay;
+#[cfg(feature = "replay")]
+pub use qiscus_webhook_replay::{ReplayGuard, Ticket};
 
 /// The extractors' and the layer's one path: the core's checks over the headers, then its
 /// drive loop over the body (`http_body::Body`, as axum hands it).
