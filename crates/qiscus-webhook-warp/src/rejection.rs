@@ -1,7 +1,7 @@
 //! [`WebhookRejection`]: a refused webhook request, as a warp rejection and reply.
 
 use qiscus_webhook::{Error, Rejection};
-use warp::http::header::{CONNECTION, CONTENT_TYPE};
+use warp::http::header::{CONNECTION, CONTENT_TYPE, RETRY_AFTER};
 use warp::http::{HeaderValue, StatusCode};
 use warp::reject::Reject;
 use warp::reply::{Reply, Response};
@@ -13,11 +13,12 @@ qiscus_webhook::__define_rejection! {
     ///
     /// [`recover`](crate::recover) turns it into the response of the table in the crate docs.
     /// To answer your own way, find it in your own `recover` function, match on
-    /// [`error`](WebhookRejection::error), and fall back to [`error_reply`] (or the
-    /// rejection's own [`Reply`] impl):
+    /// [`error`](WebhookRejection::error), and fall back to the rejection's own [`Reply`] impl
+    /// (`webhook.into_response()`: with the `Connection` and `Retry-After` headers the refusal
+    /// calls for) or to [`error_reply`] (an [`Error`]'s status and body alone):
     ///
     /// ```
-    /// use qiscus_webhook_warp::{Error, WebhookRejection, error_reply};
+    /// use qiscus_webhook_warp::{Error, WebhookRejection};
     /// use warp::http::StatusCode;
     /// use warp::{Rejection, Reply};
     ///
@@ -31,7 +32,7 @@ qiscus_webhook::__define_rejection! {
     ///         Error::BodyTooLarge => {
     ///             warp::reply::with_status("too large", StatusCode::PAYLOAD_TOO_LARGE).into_response()
     ///         }
-    ///         error => error_reply(error),
+    ///         _ => webhook.into_response(),
     ///     })
     /// }
     /// ```
@@ -52,8 +53,17 @@ impl WebhookRejection {
 
 impl Reject for WebhookRejection {}
 
-/// The same response as [`error_reply`].
+/// The response of the table in the crate docs, with `Retry-After` when the rejection has one
+/// (the replay guard's 409 and 503); otherwise the same response as [`error_reply`].
 impl Reply for WebhookRejection {
+    fn into_response(self) -> Response {
+        reply(self.rejection())
+    }
+}
+
+/// The same response, from the rejection that `Rejection::find` lends: `webhook.into_response()`
+/// in your own `recover` function.
+impl Reply for &WebhookRejection {
     fn into_response(self) -> Response {
         reply(self.rejection())
     }
@@ -87,6 +97,10 @@ pub(crate) fn reply(rejection: &Rejection) -> Response {
     if rejection.closes_connection() {
         // Refused before the body's end: hyper closes instead of draining the rest.
         headers.insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    if let Some(seconds) = rejection.retry_after_secs() {
+        // The replay guard's 409 and 503: when the sender may try the same delivery again.
+        headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
     }
     response
 }
