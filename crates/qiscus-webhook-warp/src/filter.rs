@@ -112,6 +112,6 @@ where
     Ok(VerifiedBody(bytes, verified))
 }
 
-fn reject(refused: impl Into<WebhookRejection>) -> Rejection {
+pub(crate) fn reject(refused: impl Into<WebhookRejection>) -> Rejection {
     warp::reject::custom(refused.into())
 }

@@ -3,12 +3,16 @@
 #![warn(missing_docs)]
 
 mod filter;
+#[cfg(feature = "replay")]
+mod guarded;
 mod handle;
 mod recover;
 mod rejection;
 mod verified;
 
 pub use filter::{verified_body, verified_json};
+#[cfg(feature = "replay")]
+pub use guarded::{DuplicateDelivery, GuardedBody, GuardedJson, guarded_body, guarded_json};
 pub use handle::VerifierHandle;
 pub use recover::recover;
 pub use rejection::{WebhookRejection, error_reply};
@@ -20,3 +24,7 @@ pub use qiscus_webhook;
 #[cfg(feature = "events")]
 pub use qiscus_webhook::events;
 pub use qiscus_webhook::{Error, Token, Verified, Verifier};
+/// The replay guard's crate (feature `replay`): [`ReplayGuard`](replay::ReplayGuard), its
+/// stores and its configuration from the environment.
+#[cfg(feature = "replay")]
+pub use qiscus_webhook_replay as replay;

@@ -45,6 +45,10 @@ use crate::rejection::reply;
 ///
 /// The rejection itself, when it is not a [`WebhookRejection`].
 pub async fn recover(rejection: Rejection) -> Result<Response, Rejection> {
+    #[cfg(feature = "replay")]
+    if let Some(duplicate) = rejection.find::<crate::DuplicateDelivery>() {
+        return Ok(warp::Reply::into_response(*duplicate));
+    }
     match rejection.find::<WebhookRejection>() {
         Some(webhook) => Ok(reply(webhook.rejection())),
         None => Err(rejection),
