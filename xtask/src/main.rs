@@ -6,7 +6,8 @@
 //! - `package`: every publishable crate packaged and built from its `.crate` alone;
 //! - `msrv`: each published crate's `rust-version` against its dependency tree's;
 //! - `provision`: what `ci` installs before its first step, alone;
-//! - `bench`: the criterion benchmarks of every crate;
+//! - `bench`: the criterion benchmarks of every crate; `bench receivers`: the receiver examples,
+//!   and reference peers (Express, uvicorn) side by side over loopback (wrk), table and chart;
 //! - `demo`: the four receiver examples, started and sent the same signed and forged requests;
 //! - `hostile`: the four receiver examples against hostile clients (refused uploads, stalled
 //!   bodies): how fast they refuse, what it costs them in memory;
@@ -15,6 +16,7 @@
 
 #![forbid(unsafe_code)]
 
+mod bench_receivers;
 mod ci;
 mod demo;
 mod fuzz;
@@ -35,12 +37,15 @@ usage: cargo xtask <command>
 commands:
   demo     [axum|actix|warp|rocket ...] start the receiver examples and show each one verifying real requests
   ci       format, lints, tests, no_std build, docs, doctests, README as a new user, packages,
-           rust-version, demo, fuzz smoke (what CI runs; installs nightly and cargo-fuzz if missing)
+           rust-version, demo, bench receivers smoke, fuzz smoke (what CI runs; installs nightly,
+           cargo-fuzz, wrk, ... if missing)
   readme   [NAME ...]: build each README framework section as a new crate (cargo check)
   package  cargo package (verified) for every publishable crate
   msrv     each published crate's rust-version against what its dependencies need
   provision  install what ci needs (nightly, cargo-fuzz, ...) or print the commands to run
   bench    criterion benchmarks of every crate (pass criterion options after --)
+  bench receivers [--quick]: our receivers and reference peers over loopback (wrk), table
+           and chart (--quick: the CI smoke, every response checked, nothing written)
   hostile  [axum|actix|warp|rocket ...] [--quick]: the receivers against hostile clients
            (refused 8 MiB uploads, stalled bodies): times, RSS, the table of issue 14
   fuzz     [TARGET] [--time SECONDS]: run the fuzz targets (nightly + cargo-fuzz)
@@ -58,6 +63,9 @@ fn main() -> ExitCode {
         Some("package") => package::run(),
         Some("msrv") => msrv::run(),
         Some("provision") => provision::ensure(provision::TOOLS),
+        Some("bench") if args.get(1).is_some_and(|arg| arg == "receivers") => {
+            bench_receivers::run(&args[2..])
+        }
         Some("bench") => step::cargo(&["bench", "--workspace"], &args[1..]).map(drop),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");

@@ -1,0 +1,342 @@
+//! The results: one table (terminal and BENCHMARKS.md), the ratios, the machine.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use super::load::Measured;
+
+/// The body sizes, in bytes, each a column group.
+pub const SIZES: [usize; 2] = [256, 2048];
+
+/// How a size reads: `256 B`, `2 KiB`.
+pub fn size_label(size: usize) -> String {
+    if size >= 1024 && size.is_multiple_of(1024) {
+        format!("{} KiB", size / 1024)
+    } else {
+        format!("{size} B")
+    }
+}
+
+/// Which route of a receiver a row measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// `POST /webhook`: verified.
+    Verified,
+    /// `POST /unverified`: the same handler without verification.
+    Unverified,
+}
+
+impl Route {
+    pub const fn path(self) -> &'static str {
+        match self {
+            Self::Verified => "/webhook",
+            Self::Unverified => "/unverified",
+        }
+    }
+
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Verified => "verified",
+            Self::Unverified => "unverified",
+        }
+    }
+}
+
+/// One receiver's route, measured at each of [`SIZES`].
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The receiver, e.g. `axum` or `Express (Node)`.
+    pub receiver: &'static str,
+    /// Ours (an example or the gateway) or a reference peer.
+    pub ours: bool,
+    pub route: Route,
+    /// Per size, in the order of [`SIZES`].
+    pub measured: [Measured; 2],
+}
+
+impl Row {
+    /// `axum` for a verified row, `axum (unverified)` for the other.
+    pub fn label(&self) -> String {
+        match self.route {
+            Route::Verified => self.receiver.to_owned(),
+            Route::Unverified => format!("{} (unverified)", self.receiver),
+        }
+    }
+}
+
+/// The receiver every row is compared with.
+pub const REFERENCE: &str = "axum";
+
+fn find<'a>(rows: &'a [Row], receiver: &str, route: Route) -> Option<&'a Row> {
+    rows.iter()
+        .find(|row| row.receiver == receiver && row.route == route)
+}
+
+/// `a / b` of two rates, when `b` is not zero.
+fn ratio(a: f64, b: f64) -> Option<f64> {
+    (b > 0.0).then(|| a / b)
+}
+
+/// `41,230`.
+pub fn thousands(value: f64) -> String {
+    let digits = format!("{:.0}", value.max(0.0));
+    let mut out = String::new();
+    for (n, digit) in digits.chars().enumerate() {
+        if n > 0 && (digits.len() - n) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// `0.74 ms`, `12.3 ms`.
+pub fn millis(duration: Duration) -> String {
+    let ms = duration.as_secs_f64() * 1e3;
+    if ms < 10.0 {
+        format!("{ms:.2} ms")
+    } else {
+        format!("{ms:.1} ms")
+    }
+}
+
+fn shown(ratio: Option<f64>) -> String {
+    ratio.map_or_else(|| "-".to_owned(), |ratio| format!("{ratio:.2}"))
+}
+
+/// The main table, Markdown: a row per receiver and route, per size its req/s, p50, p99 and
+/// req/s as a ratio to axum (verified) at that size.
+pub fn table(rows: &[Row]) -> String {
+    let reference = find(rows, REFERENCE, Route::Verified);
+    let mut out = String::from("| receiver | route |");
+    let mut rule = String::from("|---|---|");
+    for size in SIZES {
+        let size = size_label(size);
+        let _ = write!(out, " {size} req/s | p50 | p99 | vs axum |");
+        rule.push_str("---:|---:|---:|---:|");
+    }
+    out.push('\n');
+    out.push_str(&rule);
+    out.push('\n');
+    for row in rows {
+        let escaped = row.receiver.replace('*', "\\*");
+        let name = if row.ours {
+            format!("**{escaped}**")
+        } else {
+            escaped
+        };
+        let _ = write!(out, "| {name} | {} |", row.route.name());
+        for (n, measured) in row.measured.iter().enumerate() {
+            let versus = reference.and_then(|r| ratio(measured.rate(), r.measured[n].rate()));
+            let _ = write!(
+                out,
+                " {} | {} | {} | {} |",
+                thousands(measured.rate()),
+                millis(measured.p50),
+                millis(measured.p99),
+                shown(versus)
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// What verifying costs on each framework (verified / unverified req/s, and the CPU time it
+/// adds per request, 1/verified - 1/unverified), then each of ours against each peer.
+pub fn ratios(rows: &[Row]) -> String {
+    let mut out = String::from(
+        "Verification on each framework: req/s verified / unverified (1.00 = free), and what it \
+         adds per request on the receiver's one core (1/verified - 1/unverified):\n\n| framework |",
+    );
+    let mut rule = String::from("|---|");
+    for size in SIZES {
+        let _ = write!(out, " {0} ratio | {0} added |", size_label(size));
+        rule.push_str("---:|---:|");
+    }
+    let _ = write!(out, "\n{rule}\n");
+    for verified in rows.iter().filter(|row| row.route == Route::Verified) {
+        let Some(unverified) = find(rows, verified.receiver, Route::Unverified) else {
+            continue;
+        };
+        let _ = write!(out, "| {} |", verified.receiver);
+        for n in 0..SIZES.len() {
+            let (v, u) = (verified.measured[n].rate(), unverified.measured[n].rate());
+            let added = (v > 0.0 && u > 0.0).then(|| (1.0 / v - 1.0 / u) * 1e6);
+            let added = added.map_or_else(|| "-".to_owned(), |us| format!("{us:+.1} µs"));
+            let _ = write!(out, " {} | {added} |", shown(ratio(v, u)));
+        }
+        out.push('\n');
+    }
+    let peers: Vec<&Row> = rows
+        .iter()
+        .filter(|row| !row.ours && row.route == Route::Verified)
+        .collect();
+    if peers.is_empty() {
+        return out;
+    }
+    out.push_str("\nOurs against each peer, both verifying: req/s ours / theirs (above 1: ours is faster):\n\n| ours |");
+    let mut rule = String::from("|---|");
+    for peer in &peers {
+        for size in SIZES {
+            let _ = write!(out, " / {} {} |", peer.receiver, size_label(size));
+            rule.push_str("---:|");
+        }
+    }
+    let _ = write!(out, "\n{rule}\n");
+    for ours in rows
+        .iter()
+        .filter(|row| row.ours && row.route == Route::Verified)
+    {
+        let _ = write!(out, "| {} |", ours.receiver);
+        for peer in &peers {
+            for n in 0..SIZES.len() {
+                let r = ratio(ours.measured[n].rate(), peer.measured[n].rate());
+                let _ = write!(out, " {} |", shown(r));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The section's heading in BENCHMARKS.md.
+pub const HEADING: &str = "## Receivers side by side";
+
+/// `doc` with the section that starts at [`HEADING`] (up to the next `## ` heading) replaced
+/// by `section`, or `section` appended when there is none.
+pub fn replace_section(doc: &str, section: &str) -> String {
+    let section = section.trim_end();
+    let start = doc
+        .match_indices(HEADING)
+        .find(|(at, _)| *at == 0 || doc[..*at].ends_with('\n'))
+        .map(|(at, _)| at);
+    let Some(start) = start else {
+        return format!("{}\n\n{section}\n", doc.trim_end());
+    };
+    let after = start + HEADING.len();
+    let end = doc[after..]
+        .find("\n## ")
+        .map_or(doc.len(), |offset| after + offset + 1);
+    let rest = &doc[end..];
+    if rest.is_empty() {
+        format!("{}{section}\n", &doc[..start])
+    } else {
+        format!("{}{section}\n\n{rest}", &doc[..start])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn measured(rate: u64, p99_us: u64) -> Measured {
+        Measured {
+            requests: rate * 10,
+            seconds: 10.0,
+            p50: Duration::from_micros(p99_us / 2),
+            p99: Duration::from_micros(p99_us),
+            connect_errors: 0,
+            io_errors: 0,
+            timeouts: 0,
+            non_2xx: 0,
+            checked: 0,
+            bad: 0,
+        }
+    }
+
+    fn rows() -> Vec<Row> {
+        let row = |receiver, ours, route, a, b| Row {
+            receiver,
+            ours,
+            route,
+            measured: [measured(a, 1000), measured(b, 2000)],
+        };
+        vec![
+            row("axum", true, Route::Verified, 40_000, 20_000),
+            row("axum", true, Route::Unverified, 50_000, 40_000),
+            row("Express (Node)", false, Route::Verified, 10_000, 8_000),
+        ]
+    }
+
+    #[test]
+    fn numbers_read_as_people_write_them() {
+        assert_eq!(thousands(41_230.4), "41,230");
+        assert_eq!(thousands(999.0), "999");
+        assert_eq!(thousands(1_000_000.0), "1,000,000");
+        assert_eq!(millis(Duration::from_micros(742)), "0.74 ms");
+        assert_eq!(millis(Duration::from_micros(12_345)), "12.3 ms");
+        assert_eq!(size_label(256), "256 B");
+        assert_eq!(size_label(2048), "2 KiB");
+    }
+
+    #[test]
+    fn every_row_is_compared_with_axum_verified_at_its_size() {
+        let table = table(&rows());
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 5, "{table}");
+        assert!(
+            lines[0].starts_with("| receiver | route | 256 B req/s |"),
+            "{table}"
+        );
+        assert_eq!(
+            lines[2],
+            "| **axum** | verified | 40,000 | 0.50 ms | 1.00 ms | 1.00 | 20,000 | 1.00 ms | 2.00 ms | 1.00 |"
+        );
+        assert!(
+            lines[3].ends_with("| 1.25 | 40,000 | 1.00 ms | 2.00 ms | 2.00 |"),
+            "{table}"
+        );
+        assert!(
+            lines[4].starts_with("| Express (Node) | verified | 10,000 |"),
+            "{table}"
+        );
+        assert!(
+            lines[4].contains("| 0.25 |") && lines[4].ends_with("| 0.40 |"),
+            "{table}"
+        );
+    }
+
+    #[test]
+    fn the_ratios_are_verified_over_unverified_and_ours_over_each_peer() {
+        let ratios = ratios(&rows());
+        // 40k/50k = 0.80, 1/40k - 1/50k = 5 µs; 20k/40k = 0.50, 1/20k - 1/40k = 25 µs.
+        assert!(
+            ratios.contains("| axum | 0.80 | +5.0 µs | 0.50 | +25.0 µs |"),
+            "{ratios}"
+        );
+        assert!(
+            ratios.contains("| ours | / Express (Node) 256 B | / Express (Node) 2 KiB |"),
+            "{ratios}"
+        );
+        assert!(ratios.contains("| axum | 4.00 | 2.50 |"), "{ratios}");
+        // Express has no unverified row here: no line in the first table.
+        assert_eq!(ratios.matches("| Express (Node) |").count(), 0, "{ratios}");
+    }
+
+    #[test]
+    fn the_section_is_replaced_in_place_or_appended() {
+        let fresh = format!("{HEADING}\n\nnew\n");
+        let appended = replace_section("# Benchmarks\n\n## Core\n\ncore\n", &fresh);
+        assert_eq!(
+            appended,
+            format!("# Benchmarks\n\n## Core\n\ncore\n\n{HEADING}\n\nnew\n")
+        );
+
+        let middle = format!("# B\n\n{HEADING}\n\nold\n\n## Next\n\nnext\n");
+        assert_eq!(
+            replace_section(&middle, &fresh),
+            format!("# B\n\n{HEADING}\n\nnew\n\n## Next\n\nnext\n")
+        );
+        let last = format!("# B\n\n{HEADING}\n\nold\nold\n");
+        assert_eq!(
+            replace_section(&last, &fresh),
+            format!("# B\n\n{HEADING}\n\nnew\n")
+        );
+        // Replacing twice changes nothing more.
+        assert_eq!(
+            replace_section(&replace_section(&middle, &fresh), &fresh),
+            replace_section(&middle, &fresh)
+        );
+    }
+}
