@@ -80,6 +80,12 @@ fn steps() -> Vec<Step> {
             "hostile clients (refused uploads closed, stalled bodies 408)",
             &["xtask", "hostile", "--quick"],
         ),
+        // A smoke, not a measurement: the debug builds the demo just made, 2 s per row, every
+        // response checked (~80 s on 2 cores, with the peers installed from npm and PyPI).
+        cargo(
+            "bench receivers smoke (every receiver and peer under load, answers checked)",
+            &["xtask", "bench", "receivers", "--quick"],
+        ),
         // Last: the slowest, and the only one that needs nightly and cargo-fuzz.
         cargo(
             "fuzz smoke (every target, 20 s each)",

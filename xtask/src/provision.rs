@@ -74,6 +74,36 @@ pub const TOOLS: &[Tool] = &[
         ],
         as_root: true,
     },
+    // `bench receivers --quick`: the load generator (`wrk -v` exits 1, hence the shell probe),
+    // and what runs the reference peers of bench/peers/ (npm ci; a venv with pip).
+    Tool {
+        name: "wrk",
+        needed_by: "bench receivers smoke",
+        probe: &["sh", "-c", "command -v wrk"],
+        install: &[&["apt-get", "update"], &["apt-get", "install", "-y", "wrk"]],
+        as_root: true,
+    },
+    Tool {
+        name: "node and npm",
+        needed_by: "bench receivers smoke",
+        probe: &["npm", "--version"],
+        install: &[
+            &["apt-get", "update"],
+            &["apt-get", "install", "-y", "nodejs", "npm"],
+        ],
+        as_root: true,
+    },
+    // Debian's python3 leaves out ensurepip (what `python3 -m venv` needs) until python3-venv.
+    Tool {
+        name: "python3 with venv",
+        needed_by: "bench receivers smoke",
+        probe: &["python3", "-c", "import ensurepip, venv"],
+        install: &[
+            &["apt-get", "update"],
+            &["apt-get", "install", "-y", "python3", "python3-venv"],
+        ],
+        as_root: true,
+    },
 ];
 
 /// How a command line reads in a message: `a b c`, commands joined by `&&`.
