@@ -62,7 +62,12 @@ pub enum Command {
 pub struct Options {
     /// The backend's base URL (http or https); the request's path and query are appended
     /// (`http://127.0.0.1:3000/qiscus` + `/webhook?x=1`). Required.
-    #[arg(long, value_name = "URL", env = "QISCUS_GATEWAY_UPSTREAM", global = true)]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "QISCUS_GATEWAY_UPSTREAM",
+        global = true
+    )]
     pub upstream: Option<String>,
 
     /// Where Qiscus's webhooks arrive.
@@ -187,7 +192,12 @@ impl Settings {
     where
         F: FnMut(&str) -> Option<OsString>,
     {
-        let upstream = Upstream::parse(options.upstream.as_deref().ok_or(ConfigError::MissingUpstream)?)?;
+        let upstream = Upstream::parse(
+            options
+                .upstream
+                .as_deref()
+                .ok_or(ConfigError::MissingUpstream)?,
+        )?;
         if options.listen == options.admin_listen && options.listen.port() != 0 {
             return Err(ConfigError::SameAddress);
         }
@@ -340,19 +350,26 @@ impl Upstream {
     pub fn parse(url: &str) -> Result<Self, ConfigError> {
         let invalid = ConfigError::InvalidUpstream;
         let uri: Uri = url.trim().parse().map_err(|_| invalid("not a URL"))?;
-        let scheme = uri.scheme().cloned().ok_or(invalid("no scheme: write http:// or https://"))?;
+        let scheme = uri
+            .scheme()
+            .cloned()
+            .ok_or(invalid("no scheme: write http:// or https://"))?;
         if scheme != Scheme::HTTP && scheme != Scheme::HTTPS {
             return Err(invalid("the scheme must be http or https"));
         }
         let authority = uri.authority().cloned().ok_or(invalid("no host"))?;
         if authority.as_str().contains('@') {
-            return Err(invalid("user information (user:password@) is not supported"));
+            return Err(invalid(
+                "user information (user:password@) is not supported",
+            ));
         }
         if authority.host().is_empty() {
             return Err(invalid("no host"));
         }
         if uri.query().is_some() {
-            return Err(invalid("a base URL has no query: the request's own query is appended"));
+            return Err(invalid(
+                "a base URL has no query: the request's own query is appended",
+            ));
         }
         let prefix = uri.path().trim_end_matches('/').to_owned();
         Ok(Self {

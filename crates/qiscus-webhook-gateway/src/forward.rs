@@ -177,7 +177,8 @@ impl Upstream {
                     metrics.upstream_attempt(class(status));
                     answer.status = Some(status);
                     answer.content_type = response.headers().get(header::CONTENT_TYPE).cloned();
-                    let collected = Limited::new(response.into_body(), UPSTREAM_BODY_LIMIT).collect();
+                    let collected =
+                        Limited::new(response.into_body(), UPSTREAM_BODY_LIMIT).collect();
                     answer.body = match tokio::time::timeout_at(deadline, collected).await {
                         Ok(Ok(collected)) => collected.to_bytes(),
                         _ => Bytes::new(),

@@ -21,7 +21,8 @@ use qiscus_webhook::events::event_time;
 use qiscus_webhook::{Rejection, Verifier};
 use qiscus_webhook_axum::{VerifiedBody, WebhookRejection};
 use qiscus_webhook_replay::{
-    Admission, Claim, DUPLICATE_BODY, DeliveryKey, KeyPolicy, Owner, ReplayEnvError, ReplayGuard,
+    Claim, DUPLICATE_BODY, DeliveryKey, KeyPolicy, NotRun, Owner, ReplayEnvError, ReplayGuard,
+    Ticket,
 };
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -91,7 +92,9 @@ impl std::fmt::Display for StartError {
         match self {
             Self::Replay(error) => error.fmt(f),
             Self::Tls(error) => write!(f, "cannot configure TLS for the upstream: {error}"),
-            Self::Bind { flag, addr, error } => write!(f, "{flag}: cannot listen on {addr}: {error}"),
+            Self::Bind { flag, addr, error } => {
+                write!(f, "{flag}: cannot listen on {addr}: {error}")
+            }
         }
     }
 }
@@ -116,13 +119,42 @@ impl Gateway {
     /// TLS client cannot be configured.
     pub async fn new(settings: &Settings) -> Result<Self, StartError> {
         // The claim must outlast the longest forwarding, retries included.
-        let lease = ReplayGuard::DEFAULT_LEASE.max(settings.upstream_timeout + Duration::from_secs(5));
+        let lease =
+            ReplayGuard::DEFAULT_LEASE.max(settings.upstream_timeout + Duration::from_secs(5));
         let guard = settings
             .replay
             .build()
             .await
             .map_err(StartError::Replay)?
             .map(|guard| guard.with_lease(lease));
+        Self::with_guard(settings, guard)
+    }
+
+    /// As [`new`](Self::new), with this replay guard (or none) instead of the one
+    /// `settings.replay` describes: to share a guard, or give it a store of your own.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use clap::Parser;
+    /// use qiscus_webhook_gateway::{Cli, Gateway, Settings};
+    /// use qiscus_webhook_replay::{MemoryStore, ReplayGuard};
+    ///
+    /// let cli = Cli::parse_from(["qiscus-webhook-gateway", "--upstream", "http://127.0.0.1:3000"]);
+    /// let env = |name: &str| (name == "QISCUS_WEBHOOK_TOKEN").then(|| "dashboard-token".into());
+    /// let settings = Settings::from_options(&cli.options, env)?;
+    /// let guard = ReplayGuard::new(MemoryStore::default());
+    /// let gateway = Gateway::with_guard(&settings, Some(guard))?;
+    /// let app: axum::Router = gateway.router(); // serve it with `axum::serve`
+    /// # let _ = app;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`StartError::Tls`] when the TLS client cannot be configured.
+    pub fn with_guard(settings: &Settings, guard: Option<ReplayGuard>) -> Result<Self, StartError> {
         let upstream = Upstream::new(settings.upstream_timeout, settings.upstream_retries)
             .map_err(StartError::Tls)?;
         let metrics = Metrics::new();
@@ -173,7 +205,10 @@ impl Gateway {
         let store = guard.store();
         let owner = Owner::new();
         let probe = async {
-            match store.claim(probe_key(), owner, Duration::from_secs(5)).await {
+            match store
+                .claim(probe_key(), owner, Duration::from_secs(5))
+                .await
+            {
                 Ok(Claim::Claimed) => store.release(probe_key(), owner).await.map(drop),
                 Ok(_) => Ok(()),
                 Err(error) => Err(error),
@@ -287,20 +322,20 @@ async fn handle(State(gateway): State<Gateway>, request: Request) -> Response {
 
     let (ticket, policy) = match &gateway.inner.guard {
         None => (None, KeyPolicy::default()),
-        Some(guard) => match guard.begin(&verified, &body).await {
-            Ok(Admission::Run(ticket)) => (Some(ticket), guard.key_policy()),
-            Ok(Admission::Duplicate) => {
+        Some(guard) => match guard.admit(&verified, &body).await {
+            Ok(ticket) => (Some(ticket), guard.key_policy()),
+            Err(NotRun::Duplicate) => {
                 metrics.request("duplicate");
                 access.key = Some(guard.key_policy().key(&verified, &body).to_string());
-                access.emit("duplicate", 200, None);
+                access.emit("duplicate", NotRun::Duplicate.status_code(), None);
                 return json(StatusCode::OK, DUPLICATE_BODY);
             }
-            Err(rejection) => return refused(&gateway, &access, rejection),
+            Err(NotRun::Rejected(rejection)) => return refused(&gateway, &access, rejection),
         },
     };
     let key = ticket
         .as_ref()
-        .map_or_else(|| policy.key(&verified, &body), qiscus_webhook_replay::Ticket::key)
+        .map_or_else(|| policy.key(&verified, &body), Ticket::key)
         .to_string();
     access.key = Some(key.clone());
     let Ok(target) = gateway.inner.upstream_base.join(&uri) else {
@@ -335,7 +370,11 @@ async fn handle(State(gateway): State<Gateway>, request: Request) -> Response {
                 );
             }
             inner.metrics.forwarded(answer.elapsed, answer.attempts);
-            let outcome = if answer.status.is_some() { "forwarded" } else { "upstream_unavailable" };
+            let outcome = if answer.status.is_some() {
+                "forwarded"
+            } else {
+                "upstream_unavailable"
+            };
             inner.metrics.request(outcome);
             access.emit(outcome, status.unwrap_or(502), Some(&answer));
             inner.metrics.in_flight().dec();
@@ -367,7 +406,10 @@ fn relay(answer: Answer) -> Response {
 /// event time.
 fn event_age(body: &Bytes) -> Option<Duration> {
     let sent = event_time(body)?.unix_nanos();
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_nanos();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .ok()?
+        .as_nanos();
     let age = i128::try_from(now).ok()?.saturating_sub(sent).max(0);
     Some(Duration::from_nanos(u64::try_from(age).unwrap_or(u64::MAX)))
 }

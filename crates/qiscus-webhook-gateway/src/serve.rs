@@ -81,7 +81,10 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> Resu
         }
         gateway.forwarding_done().await;
     };
-    if tokio::time::timeout(settings.drain_timeout, drain).await.is_err() {
+    if tokio::time::timeout(settings.drain_timeout, drain)
+        .await
+        .is_err()
+    {
         webhooks.abort();
         tracing::warn!(
             target: "qiscus_webhook_gateway",

@@ -53,7 +53,10 @@ async fn the_status_table_through_the_gateway() {
         .filter(|case| matches!(case.expect, Expect::Accepted(_)))
         .count();
     let refused = cases.len() - accepted;
-    assert!(accepted > 15 && refused > 20, "{accepted} accepted, {refused} refused");
+    assert!(
+        accepted > 15 && refused > 20,
+        "{accepted} accepted, {refused} refused"
+    );
 
     wire::assert_conformance(gateway.addr, cases.clone()).await;
     wire::assert_body_limit(gateway.addr).await;
@@ -93,11 +96,20 @@ async fn typed_rows_are_forwarded() {
         .collect();
     assert_eq!(typed.len(), 4, "the table's invalid_payload rows");
     for case in &typed {
-        assert!(case.headers.iter().any(|(name, _)| name == b"qiscus-sdk-signature"));
+        assert!(
+            case.headers
+                .iter()
+                .any(|(name, _)| name == b"qiscus-sdk-signature")
+        );
         let reply = wire::send(gateway.addr, case).await;
         // The upstream (the receiver contract) refuses it, not the gateway.
         assert_eq!(reply.status, 400, "{}", case.name);
-        assert_eq!(reply.error_code().as_deref(), Some("invalid_payload"), "{}", case.name);
+        assert_eq!(
+            reply.error_code().as_deref(),
+            Some("invalid_payload"),
+            "{}",
+            case.name
+        );
     }
     let received = upstream.received();
     assert_eq!(received.len(), typed.len());

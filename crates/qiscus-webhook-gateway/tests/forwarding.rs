@@ -24,7 +24,8 @@ async fn the_upstream_gets_the_exact_bytes_and_the_headers_it_should() {
     let upstream = Upstream::start().await;
     let gateway = Gateway::start(&format!("{}/base/", upstream.url()), &[]);
     // Not JSON a parser would keep: spaces, key order, escapes, a non-UTF-8 byte.
-    let body = b"{ \"type\" : \"x\",\t\"payload\": {\"z\":1,\"a\":\"\\u003cb\\u003e\"} }\xff\n".to_vec();
+    let body =
+        b"{ \"type\" : \"x\",\t\"payload\": {\"z\":1,\"a\":\"\\u003cb\\u003e\"} }\xff\n".to_vec();
     let signature = sign(PREVIOUS_TOKEN, &body);
     let reply = send(
         gateway.addr,
@@ -64,7 +65,7 @@ async fn the_upstream_gets_the_exact_bytes_and_the_headers_it_should() {
         request.values("content-type"),
         ["application/json; charset=utf-8"]
     );
-    assert_eq!(request.values("qiscus-sdk-signature"), [signature.clone()]);
+    assert_eq!(request.values("qiscus-sdk-signature"), [signature]);
     assert_eq!(request.values("qiscus-webhook-token-index"), ["1"]);
     assert_eq!(
         request.values("idempotency-key"),
@@ -82,7 +83,10 @@ async fn the_upstream_gets_the_exact_bytes_and_the_headers_it_should() {
         "expect",
         "transfer-encoding",
     ] {
-        assert!(request.values(dropped).is_empty(), "{dropped} was forwarded");
+        assert!(
+            request.values(dropped).is_empty(),
+            "{dropped} was forwarded"
+        );
     }
     // hyper's client keeps its pooled connection alive without saying so.
     assert!(
@@ -106,7 +110,10 @@ async fn a_chunked_request_is_forwarded_whole_with_its_length() {
         panic!("one request");
     };
     assert_eq!(request.body, case.body);
-    assert_eq!(request.values("content-length"), [case.body.len().to_string()]);
+    assert_eq!(
+        request.values("content-length"),
+        [case.body.len().to_string()]
+    );
     assert!(request.values("transfer-encoding").is_empty());
 }
 
@@ -118,7 +125,10 @@ async fn upstream_4xx_is_relayed_and_not_retried() {
     let reply = post_signed(gateway.addr, "/webhook", TOKEN, b"{}", &[]).await;
     assert_eq!(reply.status, 422);
     assert_eq!(reply.text(), r#"{"error":"unknown room"}"#);
-    assert_eq!(reply.header("content-type").as_deref(), Some("application/json"));
+    assert_eq!(
+        reply.header("content-type").as_deref(),
+        Some("application/json")
+    );
     assert_eq!(upstream.received().len(), 1);
 }
 
@@ -140,7 +150,10 @@ async fn upstream_5xx_is_retried_then_its_last_status_answered() {
     assert_eq!(received.len(), 3);
     for request in &received {
         assert_eq!(request.body, &body[..]);
-        assert_eq!(request.values("idempotency-key"), [idempotency_key(TOKEN, body)]);
+        assert_eq!(
+            request.values("idempotency-key"),
+            [idempotency_key(TOKEN, body)]
+        );
     }
 }
 
@@ -152,7 +165,10 @@ async fn a_retry_that_succeeds_is_the_answer() {
     let body = br#"{"type":"y"}"#;
     let reply = post_signed(gateway.addr, "/webhook", TOKEN, body, &[]).await;
     assert_eq!(reply.status, 200);
-    assert_eq!(serde_json::from_slice::<Value>(&reply.body).unwrap(), raw_receipt(body));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&reply.body).unwrap(),
+        raw_receipt(body)
+    );
     assert_eq!(upstream.received().len(), 2);
 }
 
@@ -163,7 +179,10 @@ async fn an_unreachable_upstream_is_retried_then_502() {
     let reply = post_signed(gateway.addr, "/webhook", TOKEN, b"{}", &[]).await;
     assert_eq!(reply.status, 502);
     assert_eq!(reply.text(), r#"{"error":"upstream_unavailable"}"#);
-    assert_eq!(reply.header("content-type").as_deref(), Some("application/json"));
+    assert_eq!(
+        reply.header("content-type").as_deref(),
+        Some("application/json")
+    );
     let exited = gateway.terminate();
     // Three attempts, each logged on stderr.
     let unreachable = exited
@@ -186,7 +205,11 @@ async fn an_upstream_that_hangs_gets_the_deadline_then_the_last_status_or_502() 
     let reply = post_signed(gateway.addr, "/webhook", TOKEN, br#"{"a":1}"#, &[]).await;
     assert_eq!(reply.status, 502);
     assert_eq!(reply.text(), r#"{"error":"upstream_unavailable"}"#);
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
 
     // A 503, then a hang: the 503 is the last status the upstream gave.
     upstream.script([
@@ -206,7 +229,10 @@ async fn post_on_any_path_and_nothing_but_post() {
         let body = format!(r#"{{"path":"{path}"}}"#);
         let reply = post_signed(gateway.addr, path, TOKEN, body.as_bytes(), &[]).await;
         assert_eq!(reply.status, 200, "{path}");
-        assert_eq!(serde_json::from_slice::<Value>(&reply.body).unwrap(), raw_receipt(body.as_bytes()));
+        assert_eq!(
+            serde_json::from_slice::<Value>(&reply.body).unwrap(),
+            raw_receipt(body.as_bytes())
+        );
     }
     let uris: Vec<String> = upstream.received().into_iter().map(|r| r.uri).collect();
     assert_eq!(uris, ["/", "/webhook", "/a/b/c?d=e"]);

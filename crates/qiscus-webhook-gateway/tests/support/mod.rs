@@ -25,8 +25,7 @@ use qiscus_webhook_testkit::{event_reply, raw_receipt};
 use serde_json::Value;
 use tokio::sync::Notify;
 
-#[path = "../../../qiscus-webhook-replay/tests/support/redis_server.rs"]
-pub mod redis_server;
+pub use qiscus_webhook_testkit::redis_server;
 
 /// The gateway binary cargo built for these tests.
 pub const BINARY: &str = env!("CARGO_BIN_EXE_qiscus-webhook-gateway");
@@ -339,7 +338,12 @@ async fn upstream_handler(State(recorder): State<Arc<Recorder>>, request: Reques
 }
 
 fn json(status: StatusCode, body: String) -> Response {
-    (status, [(http::header::CONTENT_TYPE, "application/json")], body).into_response()
+    (
+        status,
+        [(http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
 }
 
 /// The receiver contract (docs/DESIGN.md, "The receiver examples"), by the testkit's replies.
