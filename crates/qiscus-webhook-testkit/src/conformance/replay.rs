@@ -327,7 +327,7 @@ pub struct Effect {
     pub claims: usize,
     /// Commits asked.
     pub commits: usize,
-    /// Releases asked (by a finish, or by a dropped claim's spawned task).
+    /// Releases asked and answered (by a finish, or by a dropped claim's spawned task).
     pub releases: usize,
 }
 
@@ -584,8 +584,13 @@ impl ReplayStore for Counted {
     }
 
     fn release(&self, key: DeliveryKey, owner: Owner) -> BoxFuture<'_, Result<bool, StoreError>> {
-        self.counts.releases.fetch_add(1, Ordering::SeqCst);
-        self.inner.release(key, owner)
+        // Counted once the store answered: the checker waits for a dropped claim's release by
+        // this count, and the next step's claim must not overtake it on its way to the store.
+        Box::pin(async move {
+            let released = self.inner.release(key, owner).await;
+            self.counts.releases.fetch_add(1, Ordering::SeqCst);
+            released
+        })
     }
 }
 
