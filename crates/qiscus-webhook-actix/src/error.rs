@@ -1,7 +1,7 @@
 //! [`WebhookError`]: a refused webhook request, as an actix-web [`ResponseError`].
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CONTENT_TYPE, HeaderValue};
+use actix_web::http::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use actix_web::{HttpResponse, ResponseError};
 use qiscus_webhook::Rejection;
 
@@ -11,8 +11,9 @@ qiscus_webhook::__define_rejection! {
     /// [`Rejection`](qiscus_webhook::Rejection), as an actix-web error.
     ///
     /// As a response ([`ResponseError`]): the [`Error`](crate::Error)'s status (401, 413, 400 or
-    /// 500), `content-type: application/json` and the body `{"error":"<code>"}`, identical in
-    /// every framework adapter. It never contains a token, the expected signature or the
+    /// 500; with the replay guard, 409 and 503 with `Retry-After`), `content-type:
+    /// application/json` and the body `{"error":"<code>"}`, identical in every framework
+    /// adapter. It never contains a token, the expected signature or the
     /// request's bytes; the cause (a payload error, the JSON position) is its
     /// [`source`](std::error::Error::source), for logs.
     ///
@@ -58,13 +59,17 @@ impl ResponseError for WebhookError {
         StatusCode::from_u16(self.0.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
-    /// `{"error":"<code>"}` with `content-type: application/json`.
+    /// `{"error":"<code>"}` with `content-type: application/json`, and `Retry-After` when the
+    /// core's rejection sets it (the replay guard's 409 and 503).
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code())
-            .insert_header((
-                CONTENT_TYPE,
-                HeaderValue::from_static(Rejection::CONTENT_TYPE),
-            ))
-            .body(self.0.response_body())
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((
+            CONTENT_TYPE,
+            HeaderValue::from_static(Rejection::CONTENT_TYPE),
+        ));
+        if let Some(seconds) = self.0.retry_after_secs() {
+            response.insert_header((RETRY_AFTER, HeaderValue::from(seconds)));
+        }
+        response.body(self.0.response_body())
     }
 }
