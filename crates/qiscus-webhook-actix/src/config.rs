@@ -51,6 +51,8 @@ type ErrorHandler = Arc<dyn Fn(WebhookError, &HttpRequest) -> actix_web::Error +
 pub struct WebhookConfig {
     verifier: Verifier,
     error_handler: Option<ErrorHandler>,
+    #[cfg(feature = "replay")]
+    guard: Option<qiscus_webhook_replay::ReplayGuard>,
 }
 
 impl WebhookConfig {
@@ -61,7 +63,30 @@ impl WebhookConfig {
         Self {
             verifier,
             error_handler: None,
+            #[cfg(feature = "replay")]
+            guard: None,
         }
+    }
+
+    /// Guards verified requests with `guard` (feature `replay`): [`VerifyQiscus`] with this
+    /// configuration runs the handler only for a new delivery and commits or releases it on
+    /// the handler's status; [`GuardedBody`] hands the handler the delivery's claim. See the
+    /// crate's "Replay guard" section.
+    ///
+    /// [`VerifyQiscus`]: crate::VerifyQiscus
+    /// [`GuardedBody`]: crate::GuardedBody
+    #[cfg(feature = "replay")]
+    #[must_use]
+    pub fn replay(mut self, guard: qiscus_webhook_replay::ReplayGuard) -> Self {
+        self.guard = Some(guard);
+        self
+    }
+
+    /// The replay guard, if [`replay`](Self::replay) gave one (feature `replay`).
+    #[cfg(feature = "replay")]
+    #[must_use]
+    pub fn replay_guard(&self) -> Option<&qiscus_webhook_replay::ReplayGuard> {
+        self.guard.as_ref()
     }
 
     /// Answers refusals with the error `handler` returns instead: it gets the
@@ -125,9 +150,12 @@ impl fmt::Debug for WebhookConfig {
             .error_handler
             .as_ref()
             .map(|_| "Fn(WebhookError, &HttpRequest)");
-        f.debug_struct("WebhookConfig")
+        let mut debug = f.debug_struct("WebhookConfig");
+        debug
             .field("verifier", &self.verifier)
-            .field("error_handler", &error_handler)
-            .finish()
+            .field("error_handler", &error_handler);
+        #[cfg(feature = "replay")]
+        debug.field("replay", &self.guard);
+        debug.finish()
     }
 }

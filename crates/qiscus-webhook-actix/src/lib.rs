@@ -5,11 +5,15 @@
 mod config;
 mod error;
 mod extract;
+#[cfg(feature = "replay")]
+mod guarded;
 mod middleware;
 
 pub use config::WebhookConfig;
 pub use error::WebhookError;
 pub use extract::{VerifiedBody, VerifiedJson};
+#[cfg(feature = "replay")]
+pub use guarded::{DuplicateDelivery, GuardedBody};
 pub use middleware::VerifyQiscus;
 #[doc(hidden)]
 pub use middleware::VerifyQiscusMiddleware;
@@ -20,6 +24,11 @@ pub use qiscus_webhook;
 #[cfg(feature = "events")]
 pub use qiscus_webhook::events;
 pub use qiscus_webhook::{Error, Token, Verified, Verifier};
+/// The replay guard's crate (feature `replay`): its stores and configuration.
+#[cfg(feature = "replay")]
+pub use qiscus_webhook_replay as replay;
+#[cfg(feature = "replay")]
+pub use qiscus_webhook_replay::{ReplayGuard, Ticket};
 
 /// The extractors' and the middleware's one path: the request's signature values and raw
 /// `Content-Length` to the core's checks, then its drive loop over the payload stream.

@@ -132,8 +132,15 @@ where
             let payload = request.take_payload();
             match crate::verify(config.verifier(), request.headers(), payload).await {
                 Ok((bytes, verified)) => {
-                    request.set_payload(Payload::from(bytes));
+                    request.set_payload(Payload::from(bytes.clone()));
                     request.extensions_mut().insert(verified);
+                    #[cfg(feature = "replay")]
+                    if let Some(guard) = config.replay_guard() {
+                        return crate::guarded::call(
+                            guard, &config, &verified, &bytes, request, &*service,
+                        )
+                        .await;
+                    }
                     let response = service.call(request).await?;
                     Ok(response.map_into_left_body())
                 }
