@@ -77,5 +77,9 @@ pub(crate) fn response(rejection: &Rejection) -> Response<'static> {
         // Refused before the body's end: hyper closes instead of draining the rest.
         response.header(Header::new("connection", "close"));
     }
+    if let Some(seconds) = rejection.retry_after_secs() {
+        // The replay guard's 409 and 503: when the sender may try the same delivery again.
+        response.header(Header::new("retry-after", seconds.to_string()));
+    }
     response.finalize()
 }
