@@ -6,7 +6,8 @@ use rocket::Request;
 use rocket::catcher::{self, Catcher, Handler};
 use rocket::http::Status;
 
-use crate::{rejection, verification};
+use crate::outcome::{self, Concluded};
+use crate::rejection;
 
 /// Error catchers for every status of the core's table ([`Error::STATUSES`]) that answer a
 /// refused webhook request with its JSON error, and any other request exactly as Rocket's
@@ -14,8 +15,10 @@ use crate::{rejection, verification};
 ///
 /// Rocket 0.5 does not hand a failing guard's error to catchers, so
 /// [`VerifiedBody`](crate::VerifiedBody) and [`VerifiedJson`](crate::VerifiedJson) keep it in
-/// request-local state ([`verification`]); these catchers answer with it when it is the
-/// reason for the status. Otherwise (a 400 from another route, a handler's 500, ...) they
+/// request-local state ([`verification`](crate::verification)); these catchers answer with it when it is the
+/// reason for the status (with `Retry-After` for the replay guard's 409 and 503; and a
+/// duplicate delivery, which fails the replay guards with 409, as 200
+/// `{"status":"duplicate"}`). Otherwise (a 400 from another route, a handler's 500, ...) they
 /// answer with Rocket's built-in error page, so the rest of the application is unchanged.
 ///
 /// [`stage`](crate::stage) registers them at `/`. Register them yourself to choose the base,
@@ -69,8 +72,14 @@ struct WebhookCatcher {
 #[rocket::async_trait]
 impl Handler for WebhookCatcher {
     async fn handle<'r>(&self, status: Status, request: &'r Request<'_>) -> catcher::Result<'r> {
-        match verification(request) {
-            Some(Err(error)) if answers(error, status) => Ok(rejection::response(&error.into())),
+        match outcome::concluded(request) {
+            Some(Concluded::Refused(error, retry_after)) if answers(error, status) => {
+                Ok(rejection::response(&outcome::refusal(error, retry_after)))
+            }
+            #[cfg(feature = "replay")]
+            Some(Concluded::Duplicate(_)) if status == crate::guarded::DUPLICATE_FAILURE => {
+                Ok(crate::guarded::duplicate_response())
+            }
             _ => self.fallback.handle(status, request).await,
         }
     }

@@ -7,7 +7,8 @@ use rocket::outcome::Outcome;
 use rocket::{Ignite, Request, Rocket, Sentinel};
 use serde::de::DeserializeOwned;
 
-use crate::{WebhookRejection, outcome, stream};
+use crate::outcome::{self, Concluded};
+use crate::{WebhookRejection, stream};
 
 /// The request body, byte for byte, after its `QISCUS-SDK-SIGNATURE` matched; with which
 /// token matched ([`Verified`]).
@@ -81,7 +82,10 @@ pub struct VerifiedBody(pub Vec<u8>, pub Verified);
 pub struct VerifiedJson<T>(pub T, pub Verified);
 
 /// The managed verifier, applied to the request.
-async fn verify(request: &Request<'_>, data: Data<'_>) -> Result<(Vec<u8>, Verified), Rejection> {
+pub(crate) async fn verify(
+    request: &Request<'_>,
+    data: Data<'_>,
+) -> Result<(Vec<u8>, Verified), Rejection> {
     // The sentinels make this `None` unreachable for a guard written in a route's signature;
     // it stays for one that is not (called from another data guard).
     let verifier = request
@@ -99,11 +103,11 @@ fn conclude<'r, T, G>(
 ) -> data::Outcome<'r, G, WebhookRejection> {
     match result {
         Ok((value, verified)) => {
-            outcome::record(request, Ok(verified));
+            outcome::record(request, Concluded::Verified(verified));
             Outcome::Success(guard(value, verified))
         }
         Err(rejection) => {
-            outcome::record(request, Err(rejection.error()));
+            outcome::record_refusal(request, &rejection);
             let rejection = WebhookRejection::from(rejection);
             Outcome::Error((rejection.status(), rejection))
         }
@@ -152,7 +156,7 @@ impl<T> Sentinel for VerifiedJson<T> {
 
 /// Whether `rocket` manages no verifier for the `guard`; logs how to fix it (Rocket's own report
 /// names only the guard's type and the route's location).
-fn unconfigured(rocket: &Rocket<Ignite>, guard: &str) -> bool {
+pub(crate) fn unconfigured(rocket: &Rocket<Ignite>, guard: &str) -> bool {
     if rocket.state::<Verifier>().is_some() {
         return false;
     }

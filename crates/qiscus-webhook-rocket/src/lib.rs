@@ -4,6 +4,8 @@
 
 mod catcher;
 mod guard;
+#[cfg(feature = "replay")]
+mod guarded;
 mod limit;
 mod outcome;
 mod rejection;
@@ -12,6 +14,8 @@ mod stream;
 
 pub use catcher::catchers;
 pub use guard::{VerifiedBody, VerifiedJson};
+#[cfg(feature = "replay")]
+pub use guarded::{Claim, GuardedBody, GuardedJson, ReplayRejection, replay_stage};
 pub use limit::LIMIT_NAME;
 pub use outcome::verification;
 pub use rejection::WebhookRejection;
@@ -23,3 +27,7 @@ pub use qiscus_webhook;
 #[cfg(feature = "events")]
 pub use qiscus_webhook::events;
 pub use qiscus_webhook::{Error, Token, Verified, Verifier};
+/// The replay guard's crate (feature `replay`): [`ReplayGuard`](replay::ReplayGuard), its
+/// stores and its configuration from the environment.
+#[cfg(feature = "replay")]
+pub use qiscus_webhook_replay as replay;
