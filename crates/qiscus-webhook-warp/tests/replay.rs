@@ -96,17 +96,14 @@ where
         .expect("the response body is readable")
 }
 
-async fn rows_through_respond(store: Store) {
+/// The replay rows through the app `build` makes, on `store`.
+async fn rows<F>(store: Store, build: impl FnOnce(Setup) -> F)
+where
+    F: Filter<Error = Rejection> + Clone + Send + Sync + 'static,
+    F::Extract: Reply,
+{
     let harness = Harness::start(store).await;
-    let routes = responding(harness.setup());
-    harness
-        .check(async |request| send(&routes, request).await)
-        .await;
-}
-
-async fn rows_through_the_handlers_finish(store: Store) {
-    let harness = Harness::start(store).await;
-    let routes = finishing_itself(harness.setup());
+    let routes = build(harness.setup());
     harness
         .check(async |request| send(&routes, request).await)
         .await;
@@ -114,22 +111,22 @@ async fn rows_through_the_handlers_finish(store: Store) {
 
 #[tokio::test]
 async fn replay_rows_memory_respond() {
-    rows_through_respond(Store::Memory).await;
+    rows(Store::Memory, responding).await;
 }
 
 #[tokio::test]
 async fn replay_rows_memory_handler_finishes() {
-    rows_through_the_handlers_finish(Store::Memory).await;
+    rows(Store::Memory, finishing_itself).await;
 }
 
 #[tokio::test]
 async fn replay_rows_redis_respond() {
-    rows_through_respond(Store::Redis).await;
+    rows(Store::Redis, responding).await;
 }
 
 #[tokio::test]
 async fn replay_rows_redis_handler_finishes() {
-    rows_through_the_handlers_finish(Store::Redis).await;
+    rows(Store::Redis, finishing_itself).await;
 }
 
 /// `guarded_json` on the memory store: a duplicate, a stale event that is not an event either
