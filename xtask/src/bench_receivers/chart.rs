@@ -183,13 +183,17 @@ mod tests {
                 receiver: "axum",
                 ours: true,
                 route: Route::Verified,
+                unverified: "unverified",
                 measured: [measured(41_230, 1_500), measured(30_100, 2_250)],
+                rates: [vec![41_230.0], vec![30_100.0]],
             },
             Row {
                 receiver: "Express (Node)",
                 ours: false,
                 route: Route::Unverified,
+                unverified: "unverified",
                 measured: [measured(9_870, 6_000), measured(8_010, 7_100)],
+                rates: [vec![9_870.0], vec![8_010.0]],
             },
         ];
         let dir = std::env::temp_dir().join(format!("xtask-chart-{}", std::process::id()));

@@ -250,7 +250,14 @@ fn command(load: &Load) -> Command {
 /// Runs `load` once and returns what wrk measured (whether or not it counts: see
 /// [`Measured::failure`]).
 pub fn run(load: &Load) -> Result<Measured, String> {
-    write(&load.script, &script(load))?;
+    run_with(load, "")
+}
+
+/// As [`run`], with `lua` appended to the generated script: e.g. a `request()` function that
+/// sends a different signed body each time (`bench gateway`, whose replay guard would answer
+/// the same bytes as a duplicate). `done` reports as for [`run`].
+pub fn run_with(load: &Load, lua: &str) -> Result<Measured, String> {
+    write(&load.script, &(script(load) + lua))?;
     let output = command(load)
         .output()
         .map_err(|error| format!("could not start wrk: {error}"))?;

@@ -16,12 +16,14 @@
 //! nothing written.
 
 mod chart;
-mod load;
+// Shared with `bench gateway` (the same wrk driver).
+pub(crate) mod load;
 mod peers;
 mod report;
 
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use qiscus_webhook_testkit::conformance::Expect;
@@ -48,8 +50,8 @@ struct Settings {
 
 const FULL: Settings = Settings {
     warmup: Duration::from_secs(2),
-    rounds: 3,
-    duration: Duration::from_secs(4),
+    rounds: 5,
+    duration: Duration::from_secs(3),
     release: true,
     quick: false,
 };
@@ -76,6 +78,10 @@ enum Kind {
     Example(&'static str),
     /// A reference peer, installed.
     Peer(peers::Peer),
+    /// The gateway in front of a minimal upstream: the axum example's unverified route (the
+    /// receipt of the bytes it was forwarded, so the contract also proves the forwarding
+    /// exact). Its "unverified" row is that upstream alone.
+    Gateway,
 }
 
 struct Receiver {
@@ -84,6 +90,41 @@ struct Receiver {
     kind: Kind,
     /// It closes each connection after its answer (no keep-alive), as shipped.
     closes: bool,
+}
+
+impl Receiver {
+    /// What its unverified row is.
+    const fn unverified(&self) -> &'static str {
+        match self.kind {
+            Kind::Gateway => "upstream alone",
+            _ => "unverified",
+        }
+    }
+}
+
+/// The gateway's binary.
+const GATEWAY: &str = "qiscus-webhook-gateway";
+
+/// A process this bench started without the examples' listening line (the gateway): killed
+/// and reaped when dropped.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A receiver, running: where each of its two routes answers, and the processes behind.
+struct Running<'a> {
+    receiver: &'a Receiver,
+    verified: (SocketAddr, &'static str),
+    unverified: (SocketAddr, &'static str),
+    /// Stopped with SIGTERM at the end.
+    examples: Vec<Example>,
+    /// Killed at the end.
+    others: Vec<Killed>,
 }
 
 /// A body of the benchmark: its bytes on disk (wrk reads them) and its signature.
@@ -123,9 +164,9 @@ fn qiscus_body(size: usize) -> Result<Vec<u8>, String> {
 /// Which CPUs wrk and the receivers run on: the first two this process may use, when there
 /// are two and taskset works; else none (and the report says so).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Pinning {
-    load: Option<usize>,
-    receiver: Option<usize>,
+pub(crate) struct Pinning {
+    pub(crate) load: Option<usize>,
+    pub(crate) receiver: Option<usize>,
 }
 
 /// The CPUs of a `Cpus_allowed_list` (`0-1`, `0,2-3`).
@@ -142,7 +183,7 @@ fn cpu_list(list: &str) -> Vec<usize> {
     cpus
 }
 
-fn pinning() -> Pinning {
+pub(crate) fn pinning() -> Pinning {
     let allowed = std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {
@@ -181,110 +222,206 @@ fn have(program: &str, arg: &str) -> bool {
     Command::new(program).arg(arg).output().is_ok()
 }
 
-/// Builds the examples (release for a measurement, debug for the smoke: CI has them) and
-/// returns where their binaries are.
-fn build(settings: Settings) -> Result<PathBuf, String> {
-    let mut args = vec!["build", "--quiet", "-p", "qiscus-webhook-examples"];
+/// Builds the examples and, when it is there, the gateway (release for a measurement, debug
+/// for the smoke: CI has them) and returns the profile's directory.
+fn build(settings: Settings, gateway: bool) -> Result<PathBuf, String> {
+    let profile = if settings.release { "release" } else { "debug" };
+    let mut args = vec!["build", "--quiet"];
     if settings.release {
         args.push("--release");
     }
+    let mut examples = args.clone();
+    examples.extend(["-p", "qiscus-webhook-examples"]);
     for (example, _) in EXAMPLES {
-        args.extend(["--example", example]);
+        examples.extend(["--example", example]);
     }
-    let profile = if settings.release { "release" } else { "debug" };
     println!("bench receivers: building the receiver examples ({profile}) ...");
-    step::cargo(&args, &[])?;
-    Ok(step::target_dir().join(profile).join("examples"))
+    step::cargo(&examples, &[])?;
+    if gateway {
+        println!("bench receivers: building the gateway ({profile}) ...");
+        args.extend(["-p", GATEWAY, "--bin", GATEWAY]);
+        step::cargo(&args, &[])?;
+    }
+    Ok(step::target_dir().join(profile))
 }
 
-/// Starts `receiver` with `token`, pinned to `cpu`.
-fn start(
-    receiver: &Receiver,
-    binaries: &Path,
+/// `program`, pinned to `cpu` when given (`taskset -c CPU program`).
+fn pinned(program: impl AsRef<std::ffi::OsStr>, cpu: Option<usize>) -> Command {
+    match cpu {
+        Some(cpu) => {
+            let mut command = Command::new("taskset");
+            command.args(["-c", &cpu.to_string()]).arg(program);
+            command
+        }
+        None => Command::new(program),
+    }
+}
+
+/// Starts the receiver example `example` with `token`, pinned to `cpu`.
+fn start_example(
+    example: &str,
+    profile: &Path,
     token: &str,
     cpu: Option<usize>,
 ) -> Result<Example, String> {
-    let mut command = match &receiver.kind {
-        Kind::Example(example) => {
-            let binary = binaries.join(example);
-            let mut command = match cpu {
-                Some(cpu) => {
-                    let mut command = Command::new("taskset");
-                    command.args(["-c", &cpu.to_string()]).arg(binary);
-                    command
-                }
-                None => Command::new(binary),
-            };
-            // Quiet (no log line per request), no replay guard: the examples' defaults, made
-            // explicit so that a developer's environment cannot change what is measured.
-            command
-                .env("RUST_LOG", "warn")
-                .env("ROCKET_CLI_COLORS", "false")
-                .env("QISCUS_WEBHOOK_REPLAY", "off")
-                .env_remove("QISCUS_WEBHOOK_PREVIOUS_TOKEN")
-                .env_remove("QISCUS_WEBHOOK_BODY_LIMIT");
-            command
-        }
-        Kind::Peer(peer) => peer.command(cpu),
-    };
-    command.env("QISCUS_WEBHOOK_TOKEN", token);
-    Example::start(command).map_err(|error| format!("start {}: {error}", receiver.name))
+    let mut command = pinned(profile.join("examples").join(example), cpu);
+    // Quiet (no log line per request), no replay guard: the examples' defaults, made explicit
+    // so that a developer's environment cannot change what is measured.
+    command
+        .env("QISCUS_WEBHOOK_TOKEN", token)
+        .env("RUST_LOG", "warn")
+        .env("ROCKET_CLI_COLORS", "false")
+        .env("QISCUS_WEBHOOK_REPLAY", "off")
+        .env_remove("QISCUS_WEBHOOK_PREVIOUS_TOKEN")
+        .env_remove("QISCUS_WEBHOOK_BODY_LIMIT");
+    Example::start(command).map_err(|error| format!("start the {example} example: {error}"))
 }
 
-/// The contract, once per route and size before any load: the receipt of the body, and 401
-/// `signature_mismatch` to a forged signature on the verified route.
-fn contract(example: &Example, token: &str, bodies: &[Body]) -> Result<(), String> {
-    for body in bodies {
-        for route in [Route::Verified, Route::Unverified] {
-            let request = SignedRequest::new(token, body.bytes.clone()).to_spec(route.path());
-            let reply = wire::exchange_blocking(example.addr(), &request)
-                .map_err(|error| format!("{} {}: {error}", route.path(), body.size))?;
-            Expect::Accepted(raw_receipt(&body.bytes))
-                .check(reply.status, &reply.body)
-                .map_err(|error| format!("{} with {} bytes: {error}", route.path(), body.size))?;
+/// Starts the gateway in front of `upstream`, pinned to `cpu`, its log in `log`, and waits
+/// until it accepts connections: its address. Exactly this configuration, whatever the
+/// environment holds; the replay guard off (every request sends the same body), the rest
+/// its defaults (the JSON access line per request included).
+fn start_gateway(
+    profile: &Path,
+    upstream: SocketAddr,
+    token: &str,
+    cpu: Option<usize>,
+    log: &Path,
+) -> Result<(SocketAddr, Killed), String> {
+    let listen = TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map_err(|error| format!("no free port for the gateway: {error}"))?;
+    let log_file =
+        std::fs::File::create(log).map_err(|error| format!("{}: {error}", log.display()))?;
+    let mut command = pinned(profile.join(GATEWAY), cpu);
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("QISCUS_WEBHOOK_TOKEN", token)
+        .env("QISCUS_WEBHOOK_REPLAY", "off")
+        .env("QISCUS_GATEWAY_UPSTREAM", format!("http://{upstream}"))
+        .env("QISCUS_GATEWAY_LISTEN", listen.to_string())
+        .env("QISCUS_GATEWAY_ADMIN_LISTEN", "127.0.0.1:0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log_file);
+    let mut gateway = Killed(
+        command
+            .spawn()
+            .map_err(|error| format!("start the gateway: {error}"))?,
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(listen).is_err() {
+        if let Ok(Some(status)) = gateway.0.try_wait() {
+            let said = std::fs::read_to_string(log).unwrap_or_default();
+            return Err(format!("the gateway exited at start ({status}): {said}"));
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "the gateway does not listen on {listen} after 20 s"
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok((listen, gateway))
+}
+
+/// Starts `receiver` with `token`, pinned to `cpu`.
+fn start<'a>(
+    receiver: &'a Receiver,
+    profile: &Path,
+    token: &str,
+    cpu: Option<usize>,
+    dir: &Path,
+) -> Result<Running<'a>, String> {
+    let same = |example: Example| {
+        let addr = example.addr();
+        Running {
+            receiver,
+            verified: (addr, Route::Verified.path()),
+            unverified: (addr, Route::Unverified.path()),
+            examples: vec![example],
+            others: Vec::new(),
+        }
+    };
+    match &receiver.kind {
+        Kind::Example(example) => Ok(same(start_example(example, profile, token, cpu)?)),
+        Kind::Peer(peer) => {
+            let mut command = peer.command(cpu);
+            command.env("QISCUS_WEBHOOK_TOKEN", token);
+            let example = Example::start(command)
+                .map_err(|error| format!("start {}: {error}", receiver.name))?;
+            Ok(same(example))
+        }
+        Kind::Gateway => {
+            let upstream = start_example("axum", profile, token, cpu)?;
+            let log = dir.join("gateway.log");
+            let (gateway, process) = start_gateway(profile, upstream.addr(), token, cpu, &log)?;
+            // The gateway verifies every path and forwards it: `/unverified` reaches the
+            // upstream's route that answers the receipt without verifying again.
+            Ok(Running {
+                receiver,
+                verified: (gateway, Route::Unverified.path()),
+                unverified: (upstream.addr(), Route::Unverified.path()),
+                examples: vec![upstream],
+                others: vec![process],
+            })
         }
     }
-    let bytes = bodies
-        .first()
-        .map(|body| body.bytes.clone())
-        .unwrap_or_default();
-    let forged = SignedRequest::new(token, bytes)
-        .tampered()
-        .to_spec("/webhook");
-    let reply = wire::exchange_blocking(example.addr(), &forged)
-        .map_err(|error| format!("forged signature: {error}"))?;
-    Expect::Rejected {
-        status: 401,
-        code: "signature_mismatch",
-    }
-    .check(reply.status, &reply.body)
-    .map_err(|error| format!("forged signature: {error}"))
 }
 
 /// One row's load: a receiver's route at one body size, and what each round measured.
 struct Case<'a> {
     receiver: &'a Receiver,
-    example: &'a Example,
     route: Route,
+    /// Where that route answers, and its path.
+    target: (SocketAddr, &'static str),
     body: &'a Body,
     rounds: Vec<Measured>,
 }
 
 impl Case<'_> {
     fn name(&self) -> String {
+        let route = match self.route {
+            Route::Verified => "verified",
+            Route::Unverified => self.receiver.unverified(),
+        };
         format!(
-            "{} {} {}",
+            "{} {route} {}",
             self.receiver.name,
-            self.route.name(),
             size_label(self.body.size)
         )
+    }
+
+    /// The contract, once before any load: the receipt of the body; on a verified route, 401
+    /// `signature_mismatch` to a forged signature too.
+    fn contract(&self, token: &str) -> Result<(), String> {
+        let (addr, path) = self.target;
+        let signed = SignedRequest::new(token, self.body.bytes.clone());
+        let reply = wire::exchange_blocking(addr, &signed.to_spec(path))
+            .map_err(|error| format!("{path}: {error}"))?;
+        Expect::Accepted(raw_receipt(&self.body.bytes))
+            .check(reply.status, &reply.body)
+            .map_err(|error| format!("{path}: {error}"))?;
+        if self.route == Route::Verified {
+            let forged = signed.tampered().to_spec(path);
+            let reply = wire::exchange_blocking(addr, &forged)
+                .map_err(|error| format!("{path}, forged signature: {error}"))?;
+            Expect::Rejected {
+                status: 401,
+                code: "signature_mismatch",
+            }
+            .check(reply.status, &reply.body)
+            .map_err(|error| format!("{path}, forged signature: {error}"))?;
+        }
+        Ok(())
     }
 
     /// The load for `duration`, every answer checked when `check`.
     fn load(&self, duration: Duration, check: bool, pinning: Pinning, scripts: &Path) -> Load {
         Load {
-            base: format!("http://{}", self.example.addr()),
-            path: self.route.path().to_owned(),
+            base: format!("http://{}", self.target.0),
+            path: self.target.1.to_owned(),
             body: self.body.path.clone(),
             signature: self.body.signature.clone(),
             connections: CONNECTIONS,
@@ -342,21 +479,29 @@ const ROCKET_NOTE: &str = "rocket*: examples/rocket.rs turns HTTP/1 keep-alive o
      connection; the read error wrk sees at each close is expected there, not counted as a \
      failure";
 
-/// Why the gateway has no row, while it has none: not committed yet, or not started by this
-/// bench yet.
-fn gateway_missing() -> Option<&'static str> {
-    let manifest = "crates/qiscus-webhook-gateway/Cargo.toml";
-    let committed = Command::new("git")
+/// Whether the gateway is in this workspace (committed): then it has a row.
+fn gateway_committed() -> bool {
+    Command::new("git")
         .current_dir(step::root())
-        .args(["ls-files", "--error-unmatch", manifest])
+        .args([
+            "ls-files",
+            "--error-unmatch",
+            "crates/qiscus-webhook-gateway/Cargo.toml",
+        ])
         .output()
-        .is_ok_and(|output| output.status.success());
-    Some(if committed {
-        "gateway: not measured yet (bench receivers does not start it yet), so no row"
-    } else {
-        "gateway: not built (crates/qiscus-webhook-gateway is not in this workspace yet), so no row"
-    })
+        .is_ok_and(|output| output.status.success())
 }
+
+/// Why the gateway has no row, when it has none.
+const GATEWAY_MISSING: &str =
+    "gateway: not built (crates/qiscus-webhook-gateway is not in this workspace yet), so no row";
+
+/// How the gateway's rows read.
+const GATEWAY_NOTE: &str = "gateway: the gateway (replay guard off, as the examples; its \
+     JSON access line per request on) in front of a minimal upstream, the axum example's \
+     unverified route (it answers the receipt of the bytes it was forwarded: the contract \
+     proves the forwarding exact), both on the receiver's CPU; its second row is that \
+     upstream alone";
 
 /// What the report says about the machine and the tools.
 struct Machine {
@@ -495,8 +640,10 @@ fn section(rows: &[Row], machine: &Machine, method: &str) -> String {
     out.push('\n');
     out.push_str(&report::ratios(rows));
     out.push_str(&format!("\n{}.\n", ROCKET_NOTE.replacen('*', "\\*", 1)));
-    if let Some(missing) = gateway_missing() {
-        out.push_str(&format!("\nThe {missing}.\n"));
+    if rows.iter().any(|row| row.receiver == "gateway") {
+        out.push_str(&format!("\n{GATEWAY_NOTE}.\n"));
+    } else {
+        out.push_str(&format!("\n{GATEWAY_MISSING}.\n"));
     }
     out.push_str(
         "\nReading it: `vs axum` is each row's req/s over our axum receiver's (verified) at \
@@ -534,7 +681,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
             return Err(format!("bench receivers needs {program}: {install}"));
         }
     }
-    let binaries = build(settings)?;
+    let gateway = gateway_committed();
+    let profile = build(settings, gateway)?;
     let dir = step::target_dir().join("bench-receivers");
     std::fs::create_dir_all(&dir).map_err(|error| format!("{}: {error}", dir.display()))?;
     let node = peers::node(&dir.join("peers"))?;
@@ -571,6 +719,14 @@ pub fn run(args: &[String]) -> Result<(), String> {
             closes: example == "rocket",
         })
         .collect();
+    if gateway {
+        receivers.push(Receiver {
+            name: "gateway",
+            ours: true,
+            kind: Kind::Gateway,
+            closes: false,
+        });
+    }
     receivers.push(Receiver {
         name: "Express (Node)",
         ours: false,
@@ -592,20 +748,21 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // take nothing), so that the rounds can interleave them.
     let mut running = Vec::new();
     for receiver in &receivers {
-        let example = start(receiver, &binaries, &token, pinning.receiver)?;
-        match contract(&example, &token, &bodies) {
-            Ok(()) => running.push((receiver, example)),
-            Err(error) => failures.push(format!("{}: the contract: {error}", receiver.name)),
-        }
+        running.push(start(receiver, &profile, &token, pinning.receiver, &dir)?);
     }
+    // Per receiver and size, its verified route then its unverified one, one after the other:
+    // the pairs the ratios compare are measured seconds apart.
     let mut cases: Vec<Case<'_>> = Vec::new();
-    for (receiver, example) in &running {
-        for route in [Route::Verified, Route::Unverified] {
-            for body in &bodies {
+    for run in &running {
+        for body in &bodies {
+            for (route, target) in [
+                (Route::Verified, run.verified),
+                (Route::Unverified, run.unverified),
+            ] {
                 cases.push(Case {
-                    receiver,
-                    example,
+                    receiver: run.receiver,
                     route,
+                    target,
                     body,
                     rounds: Vec::new(),
                 });
@@ -614,6 +771,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     let mut failed = vec![false; cases.len()];
     for (n, case) in cases.iter().enumerate() {
+        if let Err(error) = case.contract(&token) {
+            failures.push(format!("{}: the contract: {error}", case.name()));
+            failed[n] = true;
+            continue;
+        }
         if let Err(error) = case.run(&case.load(settings.warmup, false, pinning, &dir)) {
             failures.push(format!("{}: warm-up: {error}", case.name()));
             failed[n] = true;
@@ -655,36 +817,59 @@ pub fn run(args: &[String]) -> Result<(), String> {
         }
     }
     let mut rows = Vec::new();
-    for chunk in cases.chunks(SIZES.len()) {
-        let measured: Vec<Measured> = chunk
-            .iter()
-            .filter_map(|case| median(&case.rounds))
-            .collect();
-        if let (Some(first), Ok(measured)) = (chunk.first(), <[Measured; 2]>::try_from(measured)) {
-            rows.push(Row {
-                receiver: first.receiver.name,
-                ours: first.receiver.ours,
-                route: first.route,
-                measured,
-            });
+    for receiver in &receivers {
+        for route in [Route::Verified, Route::Unverified] {
+            let of_row: Vec<&Case<'_>> = cases
+                .iter()
+                .filter(|case| case.receiver.name == receiver.name && case.route == route)
+                .collect();
+            let measured: Vec<Measured> = of_row
+                .iter()
+                .filter_map(|case| median(&case.rounds))
+                .collect();
+            let rates: Vec<Vec<f64>> = of_row
+                .iter()
+                .map(|case| case.rounds.iter().map(Measured::rate).collect())
+                .collect();
+            if let (Ok(measured), Ok(rates)) = (
+                <[Measured; 2]>::try_from(measured),
+                <[Vec<f64>; 2]>::try_from(rates),
+            ) {
+                rows.push(Row {
+                    receiver: receiver.name,
+                    ours: receiver.ours,
+                    route,
+                    unverified: receiver.unverified(),
+                    measured,
+                    rates,
+                });
+            }
         }
     }
     drop(cases);
-    for (receiver, example) in running {
-        if let Err(error) = example.terminate() {
-            println!(
-                "bench receivers: {}: did not stop cleanly: {error}",
-                receiver.name
-            );
+    for run in running {
+        // The gateway before its upstream.
+        drop(run.others);
+        for example in run.examples {
+            if let Err(error) = example.terminate() {
+                println!(
+                    "bench receivers: {}: did not stop cleanly: {error}",
+                    run.receiver.name
+                );
+            }
         }
     }
-    let gateway = gateway_missing();
     println!("\n{}", report::table(&rows));
     println!("{}", report::ratios(&rows));
     println!("{ROCKET_NOTE}");
-    if let Some(missing) = gateway {
-        println!("{missing}");
-    }
+    println!(
+        "{}",
+        if gateway {
+            GATEWAY_NOTE
+        } else {
+            GATEWAY_MISSING
+        }
+    );
     if !failures.is_empty() {
         return Err(format!(
             "bench receivers: {} failed:\n  {}",
@@ -794,7 +979,7 @@ mod tests {
         let line = method(FULL, pinned);
         assert!(
             line.contains(
-                "32 keep-alive connections, 3 rounds of 4 s per row, interleaved (each figure \
+                "32 keep-alive connections, 5 rounds of 3 s per row, interleaved (each figure \
                  the median of its rounds), after a 2 s warm-up;"
             ),
             "{line}"

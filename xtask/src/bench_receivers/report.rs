@@ -50,8 +50,12 @@ pub struct Row {
     /// Ours (an example or the gateway) or a reference peer.
     pub ours: bool,
     pub route: Route,
-    /// Per size, in the order of [`SIZES`].
+    /// What its unverified row is (`unverified`; the gateway's: `upstream alone`).
+    pub unverified: &'static str,
+    /// Per size, in the order of [`SIZES`]: the median of the rounds.
     pub measured: [Measured; 2],
+    /// Per size, each round's req/s, in round order (for the paired ratios).
+    pub rates: [Vec<f64>; 2],
 }
 
 impl Row {
@@ -59,7 +63,15 @@ impl Row {
     pub fn label(&self) -> String {
         match self.route {
             Route::Verified => self.receiver.to_owned(),
-            Route::Unverified => format!("{} (unverified)", self.receiver),
+            Route::Unverified => format!("{} ({})", self.receiver, self.unverified),
+        }
+    }
+
+    /// The route column: `verified`, or what the unverified row is.
+    pub fn route_name(&self) -> &'static str {
+        match self.route {
+            Route::Verified => "verified",
+            Route::Unverified => self.unverified,
         }
     }
 }
@@ -75,6 +87,20 @@ fn find<'a>(rows: &'a [Row], receiver: &str, route: Route) -> Option<&'a Row> {
 /// `a / b` of two rates, when `b` is not zero.
 fn ratio(a: f64, b: f64) -> Option<f64> {
     (b > 0.0).then(|| a / b)
+}
+
+/// `f` of two rows' req/s at size `n`, paired by round (round `r` of `a` with round `r` of
+/// `b`, measured close in time), then the median over the rounds: a neighbour that slows one
+/// round down slows both sides of that round's pair. From the medians when the rows do not
+/// have the same rounds.
+fn paired(a: &Row, b: &Row, n: usize, f: impl Fn(f64, f64) -> Option<f64>) -> Option<f64> {
+    let (ra, rb) = (&a.rates[n], &b.rates[n]);
+    if ra.is_empty() || ra.len() != rb.len() {
+        return f(a.measured[n].rate(), b.measured[n].rate());
+    }
+    let mut values: Vec<f64> = ra.iter().zip(rb).filter_map(|(&x, &y)| f(x, y)).collect();
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied()
 }
 
 /// `41,230`.
@@ -125,9 +151,9 @@ pub fn table(rows: &[Row]) -> String {
         } else {
             escaped
         };
-        let _ = write!(out, "| {name} | {} |", row.route.name());
+        let _ = write!(out, "| {name} | {} |", row.route_name());
         for (n, measured) in row.measured.iter().enumerate() {
-            let versus = reference.and_then(|r| ratio(measured.rate(), r.measured[n].rate()));
+            let versus = reference.and_then(|r| paired(row, r, n, ratio));
             let _ = write!(
                 out,
                 " {} | {} | {} | {} |",
@@ -161,10 +187,15 @@ pub fn ratios(rows: &[Row]) -> String {
         };
         let _ = write!(out, "| {} |", verified.receiver);
         for n in 0..SIZES.len() {
-            let (v, u) = (verified.measured[n].rate(), unverified.measured[n].rate());
-            let added = (v > 0.0 && u > 0.0).then(|| (1.0 / v - 1.0 / u) * 1e6);
+            let added = paired(verified, unverified, n, |v, u| {
+                (v > 0.0 && u > 0.0).then(|| (1.0 / v - 1.0 / u) * 1e6)
+            });
             let added = added.map_or_else(|| "-".to_owned(), |us| format!("{us:+.1} µs"));
-            let _ = write!(out, " {} | {added} |", shown(ratio(v, u)));
+            let _ = write!(
+                out,
+                " {} | {added} |",
+                shown(paired(verified, unverified, n, ratio))
+            );
         }
         out.push('\n');
     }
@@ -191,7 +222,7 @@ pub fn ratios(rows: &[Row]) -> String {
         let _ = write!(out, "| {} |", ours.receiver);
         for peer in &peers {
             for n in 0..SIZES.len() {
-                let r = ratio(ours.measured[n].rate(), peer.measured[n].rate());
+                let r = paired(ours, peer, n, ratio);
                 let _ = write!(out, " {} |", shown(r));
             }
         }
@@ -250,7 +281,9 @@ mod tests {
             receiver,
             ours,
             route,
+            unverified: "unverified",
             measured: [measured(a, 1000), measured(b, 2000)],
+            rates: [vec![a as f64], vec![b as f64]],
         };
         vec![
             row("axum", true, Route::Verified, 40_000, 20_000),
@@ -312,6 +345,28 @@ mod tests {
         assert!(ratios.contains("| axum | 4.00 | 2.50 |"), "{ratios}");
         // Express has no unverified row here: no line in the first table.
         assert_eq!(ratios.matches("| Express (Node) |").count(), 0, "{ratios}");
+    }
+
+    #[test]
+    fn ratios_pair_the_rounds_before_taking_the_median() {
+        let row = |rates: [f64; 3]| Row {
+            receiver: "r",
+            ours: true,
+            route: Route::Verified,
+            unverified: "unverified",
+            measured: [measured(rates[1] as u64, 1000), measured(1, 1000)],
+            rates: [rates.to_vec(), vec![1.0; 3]],
+        };
+        // Round 2 was slow for both: paired, the ratio is 2 in every round; the ratio of the
+        // medians (20k / 12k) would not be.
+        let verified = row([20_000.0, 10_000.0, 22_000.0]);
+        let unverified = row([10_000.0, 5_000.0, 11_000.0]);
+        assert_eq!(paired(&verified, &unverified, 0, ratio), Some(2.0));
+        // Rounds that do not pair up: the medians.
+        let mut one = row([12_000.0, 10_000.0, 0.0]);
+        one.rates[0].truncate(1);
+        // 10k (its median) / 5k (the unverified row's).
+        assert_eq!(paired(&one, &unverified, 0, ratio), Some(2.0));
     }
 
     #[test]
