@@ -2,9 +2,12 @@
 //! each one shows only its framework's part of the contract (docs/DESIGN.md, "The receiver
 //! examples"):
 //!
-//! - [`Config::from_env_or_exit`]: the verifier and the address from the environment, or one
-//!   line on stderr and exit code 2;
+//! - [`Config::from_env_or_exit`]: the verifier, the address and the replay configuration from
+//!   the environment, or one line on stderr and exit code 2;
+//! - [`Config::replay_guard_or_exit`]: the replay guard, when `QISCUS_WEBHOOK_REPLAY` turns it
+//!   on (see "The replay guard" below);
 //! - [`receipt`] and [`event_reply`]: the bodies of `POST /webhook` and `POST /events`;
+//! - [`Hooks`]: the test hooks of `POST /webhook` (`X-Example-Fail`, `X-Example-Delay-Ms`);
 //! - [`print_listening`]: the one line printed once listening;
 //! - [`shutdown_signal`]: Ctrl-C or SIGTERM, for graceful shutdown;
 //! - [`init_logging_or_exit`]: the core's events (one per verification) on stderr, filtered
@@ -13,6 +16,26 @@
 //!   timeouts a deployed receiver needs, set by each example in its framework's own way.
 //!
 //! Nothing here prints a token: errors name the variable at fault, never its value.
+//!
+//! # The replay guard
+//!
+//! `QISCUS_WEBHOOK_REPLAY` is `off` (the default), `memory` (this process's own seen-set) or a
+//! Redis URL `redis://HOST:PORT[/DB]` (one seen-set for every receiver on that Redis, whatever
+//! its framework); `QISCUS_WEBHOOK_MAX_AGE` is the freshness window in seconds (default 300),
+//! also the largest skew into the future an event time may have (qiscus-webhook-replay reads
+//! both: [`ReplayConfig`]). When not `off`, each example puts `POST /webhook` and
+//! `POST /events` behind its adapter's guarded form, which commits a delivery when the handler
+//! answers 2xx and releases it otherwise; `POST /unverified` stays unguarded.
+//!
+//! - An invalid value of either variable: one line on stderr naming the variable (never
+//!   quoting it: a Redis URL may hold a password), exit code 2, as for every variable.
+//! - Redis unreachable at start: one line on stderr (the URL shown as `redis://***@HOST:PORT`
+//!   when it holds a password) and exit code 1, as when the address cannot be bound. A
+//!   receiver asked to guard never serves unguarded, and the same configuration works once
+//!   Redis is up: the supervisor's restart is the retry. (The replay crate connects at start
+//!   for this reason.)
+//! - Redis lost while running: 503 `replay_store_unavailable` with `Retry-After`, the handler
+//!   not run, until the store has reconnected by itself (no restart needed).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -24,6 +47,7 @@ use std::time::Duration;
 
 use qiscus_webhook::events::Event;
 use qiscus_webhook::{EnvError, Verifier};
+use qiscus_webhook_replay::{ReplayConfig, ReplayEnvError, ReplayGuard};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -43,6 +67,9 @@ pub struct Config {
     pub verifier: Verifier,
     /// From `BIND` (an IP address and port, default `127.0.0.1:3000`).
     pub bind: SocketAddr,
+    /// From `QISCUS_WEBHOOK_REPLAY` and `QISCUS_WEBHOOK_MAX_AGE` (see [`ReplayConfig`]):
+    /// build the guard with [`replay_guard_or_exit`](Self::replay_guard_or_exit).
+    pub replay: ReplayConfig,
 }
 
 impl Config {
@@ -74,24 +101,44 @@ impl Config {
                 .and_then(|value| value.trim().parse().ok())
                 .ok_or(ConfigError::InvalidBind)?,
         };
-        Ok(Self { verifier, bind })
+        let replay = ReplayConfig::from_env_with(&mut lookup).map_err(ConfigError::Replay)?;
+        Ok(Self {
+            verifier,
+            bind,
+            replay,
+        })
+    }
+
+    /// The replay guard [`replay`](Self::replay) asks for: `None` when it is `off`; a memory
+    /// store; or a Redis store, connected now. When Redis cannot be reached, prints one line
+    /// to stderr (naming `QISCUS_WEBHOOK_REPLAY`, the URL without its password) and exits with
+    /// code 1 (see "The replay guard" in the crate docs). Within a tokio runtime.
+    pub async fn replay_guard_or_exit(&self) -> Option<ReplayGuard> {
+        self.replay.build().await.unwrap_or_else(|error| {
+            eprintln!("error: {error}");
+            std::process::exit(1)
+        })
     }
 }
 
-/// Why the configuration could not be read. Names the variable, never a token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why the configuration could not be read. Names the variable, never a token or a Redis
+/// password.
+#[derive(Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ConfigError {
-    /// A `QISCUS_WEBHOOK_*` variable is missing or invalid.
+    /// A `QISCUS_WEBHOOK_*` variable of the verifier is missing or invalid.
     Verifier(EnvError),
     /// `BIND` is not an IP address and port.
     InvalidBind,
+    /// `QISCUS_WEBHOOK_REPLAY` or `QISCUS_WEBHOOK_MAX_AGE` is invalid.
+    Replay(ReplayEnvError),
 }
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Verifier(error) => error.fmt(f),
+            Self::Replay(error) => error.fmt(f),
             Self::InvalidBind => write!(
                 f,
                 "{BIND_VAR} must be an IP address and port, such as {DEFAULT_BIND} or [::1]:8080"
@@ -104,6 +151,7 @@ impl std::error::Error for ConfigError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Verifier(error) => Some(error),
+            Self::Replay(error) => Some(error),
             Self::InvalidBind => None,
         }
     }
@@ -136,6 +184,86 @@ pub fn receipt(body: &[u8]) -> Value {
 #[must_use]
 pub fn event_reply(event: &Event) -> Value {
     json!({ "type": event.event_type() })
+}
+
+/// The test hooks of the examples' `POST /webhook` (the receiver contract, docs/DESIGN.md; the
+/// replay conformance rows use them): [`FAIL_HEADER`](Self::FAIL_HEADER)`: 1` makes the
+/// handler answer 500, [`DELAY_HEADER`](Self::DELAY_HEADER)`: N` makes it sleep N ms (at most
+/// [`MAX_DELAY`](Self::MAX_DELAY)) first. Read by the handler, so after verification, and
+/// after the replay guard's admission when it is on: a failure is then released, a delay
+/// holds the claim. `POST /events` has none.
+///
+/// ```
+/// use std::time::Duration;
+/// use qiscus_webhook_examples::Hooks;
+///
+/// let hooks = Hooks::from_values(Some(b"1"), Some(b"250"));
+/// assert_eq!(hooks, Hooks { fail: true, delay: Duration::from_millis(250) });
+/// assert_eq!(Hooks::from_values(None, Some(b"99999")).delay, Hooks::MAX_DELAY);
+/// assert_eq!(Hooks::from_values(Some(b"yes"), Some(b"soon")), Hooks::default());
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// assert_eq!(Hooks::default().reply(b"abc").await, Ok(qiscus_webhook_examples::receipt(b"abc")));
+/// let failing = Hooks { fail: true, ..Hooks::default() };
+/// assert_eq!(failing.reply(b"abc").await.unwrap_err().to_string(), r#"{"error":"example_failure"}"#);
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Hooks {
+    /// Answer 500 `{"error":"example_failure"}` instead of the receipt.
+    pub fail: bool,
+    /// Sleep this long before answering.
+    pub delay: Duration,
+}
+
+impl Hooks {
+    /// `X-Example-Fail` (lowercase, as `http` spells header names).
+    pub const FAIL_HEADER: &'static str = "x-example-fail";
+    /// `X-Example-Delay-Ms` (lowercase).
+    pub const DELAY_HEADER: &'static str = "x-example-delay-ms";
+    /// The longest delay a request can ask for: 5 seconds.
+    pub const MAX_DELAY: Duration = Duration::from_millis(5000);
+
+    /// From the two headers' values, if present: `fail` when the first is `1`; `delay` the
+    /// second's milliseconds, capped at [`MAX_DELAY`](Self::MAX_DELAY) (none if it is not a
+    /// whole number).
+    #[must_use]
+    pub fn from_values(fail: Option<&[u8]>, delay: Option<&[u8]>) -> Self {
+        let millis = delay
+            .and_then(|value| std::str::from_utf8(value).ok())
+            .and_then(|value| value.trim().parse::<u64>().ok())
+            .unwrap_or(0);
+        Self {
+            fail: fail.is_some_and(|value| value.trim_ascii() == b"1"),
+            delay: Duration::from_millis(millis).min(Self::MAX_DELAY),
+        }
+    }
+
+    /// From an `http` 1.x request's headers (axum, warp).
+    #[must_use]
+    pub fn from_http(headers: &http::HeaderMap) -> Self {
+        let value = |name: &str| headers.get(name).map(http::HeaderValue::as_bytes);
+        Self::from_values(value(Self::FAIL_HEADER), value(Self::DELAY_HEADER))
+    }
+
+    /// The `/webhook` handler's answer for the verified `body`: after [`delay`](Self::delay),
+    /// `Err` with the body of its 500 if [`fail`](Self::fail), else `Ok` with the
+    /// [`receipt`] (200).
+    ///
+    /// # Errors
+    ///
+    /// `{"error":"example_failure"}`, to answer with 500, when [`fail`](Self::fail) is set.
+    pub async fn reply(self, body: &[u8]) -> Result<Value, Value> {
+        if !self.delay.is_zero() {
+            tokio::time::sleep(self.delay).await;
+        }
+        if self.fail {
+            Err(json!({ "error": "example_failure" }))
+        } else {
+            Ok(receipt(body))
+        }
+    }
 }
 
 /// Prints the one line a receiver prints once it listens: `listening on http://ADDR`.
@@ -438,6 +566,58 @@ mod tests {
                 config.verifier.sign(b"body").to_string(),
                 exact.sign(b"body").to_string(),
                 "{value:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn replay_is_off_by_default_and_read_with_its_window() {
+        use qiscus_webhook_replay::{RedisUrl, ReplayMode};
+
+        let token = ("QISCUS_WEBHOOK_TOKEN", "secret-token");
+        let off = config(&[token]).unwrap().replay;
+        assert_eq!(
+            (off.mode(), off.max_age()),
+            (&ReplayMode::Off, Duration::from_secs(300))
+        );
+        let memory = config(&[
+            token,
+            ("QISCUS_WEBHOOK_REPLAY", "memory"),
+            ("QISCUS_WEBHOOK_MAX_AGE", "60"),
+        ])
+        .unwrap()
+        .replay;
+        assert_eq!(
+            (memory.mode(), memory.max_age()),
+            (&ReplayMode::Memory, Duration::from_secs(60))
+        );
+        let redis = config(&[token, ("QISCUS_WEBHOOK_REPLAY", "redis://127.0.0.1:6379/2")]);
+        assert_eq!(
+            redis.unwrap().replay.mode(),
+            &ReplayMode::Redis(RedisUrl::new("redis://127.0.0.1:6379/2"))
+        );
+    }
+
+    #[test]
+    fn invalid_replay_values_name_the_variable_never_the_password() {
+        let token = ("QISCUS_WEBHOOK_TOKEN", "secret-token");
+        for (variable, value) in [
+            ("QISCUS_WEBHOOK_REPLAY", "on"),
+            ("QISCUS_WEBHOOK_REPLAY", "redis:/:hunter2@cache:6379"),
+            ("QISCUS_WEBHOOK_REPLAY", "redis://:hunter2@cache:port"),
+            ("QISCUS_WEBHOOK_MAX_AGE", "5m"),
+            ("QISCUS_WEBHOOK_MAX_AGE", "0"),
+        ] {
+            let error = config(&[token, (variable, value)]).unwrap_err();
+            assert!(
+                matches!(error, ConfigError::Replay(_)),
+                "{value}: {error:?}"
+            );
+            let line = error.to_string();
+            assert!(line.starts_with(variable), "{value}: {line}");
+            assert!(
+                !line.contains("hunter2") && !line.contains('\n'),
+                "{value}: {line}"
             );
         }
     }

@@ -64,7 +64,8 @@ fn request(case: &Case) -> (actix_test::TestRequest, Option<Payload>) {
 #[actix_web::test]
 async fn the_app_passes_the_conformance_table() {
     let app =
-        actix_test::init_service(App::new().configure(example::app(conformance::verifier()))).await;
+        actix_test::init_service(App::new().configure(example::app(conformance::verifier(), None)))
+            .await;
     assert_conformance(conformance::cases(), async |case| {
         let (builder, payload) = request(case);
         let mut request = builder.to_request();

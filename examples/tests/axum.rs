@@ -16,7 +16,7 @@ use qiscus_webhook_testkit::conformance::{self, assert_conformance};
 
 #[tokio::test]
 async fn the_router_passes_the_conformance_table() {
-    let app = example::app(conformance::verifier());
+    let app = example::app(conformance::verifier(), None);
     assert_conformance(conformance::cases(), async |case| {
         service::reply(&app, case.http_request().map(Body::new)).await
     })

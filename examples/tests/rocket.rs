@@ -48,7 +48,7 @@ fn in_process(case: &Case) -> bool {
 
 #[rocket::async_test]
 async fn the_rocket_passes_the_conformance_table_in_process() {
-    let client = Client::untracked(example::app(conformance::verifier()))
+    let client = Client::untracked(example::app(conformance::verifier(), None))
         .await
         .expect("a valid rocket");
     let cases = conformance::cases().into_iter().filter(in_process);
@@ -74,7 +74,7 @@ async fn the_rocket_passes_the_conformance_table_in_process() {
 /// up), and every other case a socket can carry (not a lying `Content-Length`).
 #[rocket::async_test]
 async fn the_rocket_passes_the_conformance_table_over_a_socket() {
-    let server = server::Server::start(example::app(conformance::verifier())).await;
+    let server = server::Server::start(example::app(conformance::verifier(), None)).await;
     let cases = conformance::cases()
         .into_iter()
         .filter(|case| rocket_headers(case).is_some());

@@ -15,7 +15,7 @@ use qiscus_webhook_testkit::conformance::{self, assert_conformance};
 
 #[tokio::test]
 async fn the_routes_pass_the_conformance_table() {
-    let service = warp::service(example::routes(conformance::verifier()));
+    let service = warp::service(example::routes(conformance::verifier(), None));
     assert_conformance(conformance::cases(), async |case| {
         service::reply(&service, case.http_request()).await
     })
