@@ -157,6 +157,9 @@ struct Probed {
     rss_before: u64,
     rss_after: u64,
     rss_peak: u64,
+    /// `VmRSS` after a second round of the same uploads: whether what the first kept is a
+    /// one-time high-water mark (the allocator's) or grows with each attack.
+    rss_second_round: u64,
     stalls: Vec<Stall>,
 }
 
@@ -198,6 +201,9 @@ fn probe(framework: &str, scale: &Scale) -> Result<Probed, String> {
     thread::sleep(Duration::from_millis(500));
     let rss_after = status_kib(pid, "VmRSS")? * 1024;
     let rss_peak = status_kib(pid, "VmHWM")? * 1024;
+    let _ = parallel(scale.uploads, move || upload(addr));
+    thread::sleep(Duration::from_millis(500));
+    let rss_second_round = status_kib(pid, "VmRSS")? * 1024;
 
     let stalls = parallel(scale.stalls, move || stall(addr));
     drop(example);
@@ -206,6 +212,7 @@ fn probe(framework: &str, scale: &Scale) -> Result<Probed, String> {
         rss_before,
         rss_after,
         rss_peak,
+        rss_second_round,
         stalls,
     })
 }
@@ -471,7 +478,8 @@ impl Probed {
         let stalls = |f: fn(&Stall) -> bool| self.stalls.iter().filter(|s| f(s)).count();
         format!(
             "uploads: {} got 413, {} closed by the server (the last after {}), {} wrote all \
-             {} MiB first; all refused after {}; RSS {} -> {} (peak {})\n  stalls: {} got 408, \
+             {} MiB first; all refused after {}; RSS {} -> {} (peak {}), {} after a second \
+             round\n  stalls: {} got 408, \
              {} closed without an answer, {} still open; the slowest after {}",
             count(|u| u.answered.is_some_and(|(status, _)| status == 413)),
             self.uploads_closed(),
@@ -483,6 +491,7 @@ impl Probed {
             mb(self.rss_before),
             mb(self.rss_after),
             mb(self.rss_peak),
+            mb(self.rss_second_round),
             stalls(|s| matches!(s, Stall::Answered(408, _))),
             stalls(|s| matches!(s, Stall::Closed(_))),
             stalls(|s| matches!(s, Stall::Open)),
