@@ -157,11 +157,7 @@ impl Gateway {
     pub fn with_guard(settings: &Settings, guard: Option<ReplayGuard>) -> Result<Self, StartError> {
         let upstream = Upstream::new(settings.upstream_timeout, settings.upstream_retries)
             .map_err(StartError::Tls)?;
-        let metrics = Metrics::new();
-        // Series an operator alerts on exist from the start, at 0.
-        for index in 0..settings.verifier.token_count() {
-            metrics.verified_zero(index);
-        }
+        let metrics = Metrics::new(settings.verifier.token_count());
         Ok(Self {
             inner: Arc::new(Inner {
                 verifier: settings.verifier.clone(),
@@ -326,17 +322,18 @@ async fn handle(State(gateway): State<Gateway>, request: Request) -> Response {
             Ok(ticket) => (Some(ticket), guard.key_policy()),
             Err(NotRun::Duplicate) => {
                 metrics.request("duplicate");
-                access.key = Some(guard.key_policy().key(&verified, &body).to_string());
+                access.key = Some(hex_key(&guard.key_policy().key(&verified, &body)));
                 access.emit("duplicate", NotRun::Duplicate.status_code(), None);
                 return json(StatusCode::OK, DUPLICATE_BODY);
             }
             Err(NotRun::Rejected(rejection)) => return refused(&gateway, &access, rejection),
         },
     };
-    let key = ticket
-        .as_ref()
-        .map_or_else(|| policy.key(&verified, &body), Ticket::key)
-        .to_string();
+    let key = hex_key(
+        &ticket
+            .as_ref()
+            .map_or_else(|| policy.key(&verified, &body), Ticket::key),
+    );
     access.key = Some(key.clone());
     let Ok(target) = gateway.inner.upstream_base.join(&uri) else {
         // Unreachable in practice: hyper hands over only paths that make a valid URI, and
@@ -389,6 +386,12 @@ async fn handle(State(gateway): State<Gateway>, request: Request) -> Response {
     }
 }
 
+/// The delivery key as `Idempotency-Key` carries it: its `Display`, 64 lowercase hex digits
+/// (by the `hex` crate: `Display` writes a digit pair at a time, on every request).
+fn hex_key(key: &DeliveryKey) -> String {
+    hex::encode(key.as_bytes())
+}
+
 /// The upstream's status, `Content-Type` and body; or 502 when none answered.
 fn relay(answer: Answer) -> Response {
     let Some(status) = answer.status else {
@@ -435,4 +438,16 @@ async fn metrics_text(State(gateway): State<Gateway>) -> Response {
         HeaderValue::from_static(metrics::CONTENT_TYPE),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hex_key_is_the_keys_display() {
+        let key = DeliveryKey::from_event("post_comment_mobile", "802802");
+        assert_eq!(hex_key(&key), key.to_string());
+        assert_eq!(hex_key(&probe_key()).len(), 64);
+    }
 }

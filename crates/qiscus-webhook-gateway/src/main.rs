@@ -34,11 +34,13 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(settings, shutdown_signal())) {
+    let code = match runtime.block_on(run(settings, shutdown_signal())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!(target: "qiscus_webhook_gateway", error = %error, "cannot start");
             ExitCode::FAILURE
         }
-    }
+    };
+    log::flush();
+    code
 }

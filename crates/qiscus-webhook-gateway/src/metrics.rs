@@ -16,12 +16,38 @@ pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; cha
 /// One label and its value.
 type Label = Vec<(&'static str, String)>;
 
+/// The outcomes a request can have, each with its counter made at start (no allocation or
+/// map lookup per request): `forwarded`, `duplicate`, the gateway's own two, and every code of
+/// the core's table (an outcome not listed still counts, in a series made at its first use).
+const OUTCOMES: [&str; 16] = [
+    "forwarded",
+    "duplicate",
+    "upstream_unavailable",
+    "method_not_allowed",
+    "missing_signature",
+    "duplicate_signature",
+    "malformed_signature",
+    "signature_mismatch",
+    "body_too_large",
+    "body_unreadable",
+    "invalid_payload",
+    "webhook_not_configured",
+    "body_timeout",
+    "stale_event",
+    "delivery_in_progress",
+    "replay_store_unavailable",
+];
+
+/// The results of an upstream attempt.
+const RESULTS: [&str; 7] = ["1xx", "2xx", "3xx", "4xx", "5xx", "error", "timeout"];
+
 /// Every metric, registered once.
 pub(crate) struct Metrics {
     registry: Registry,
     requests: Family<Label, Counter>,
-    verified: Family<Label, Counter>,
-    upstream_attempts: Family<Label, Counter>,
+    outcomes: [Counter; OUTCOMES.len()],
+    verified: Vec<Counter>,
+    results: [Counter; RESULTS.len()],
     upstream_duration: Histogram,
     attempts_per_request: Histogram,
     event_age: Histogram,
@@ -29,7 +55,8 @@ pub(crate) struct Metrics {
 }
 
 impl Metrics {
-    pub(crate) fn new() -> Self {
+    /// The metrics of a gateway accepting `tokens` tokens.
+    pub(crate) fn new(tokens: usize) -> Self {
         let mut registry = Registry::default();
         let requests = Family::<Label, Counter>::default();
         registry.register(
@@ -37,13 +64,13 @@ impl Metrics {
             "Requests by outcome: forwarded, duplicate, or the error code of the refusal",
             requests.clone(),
         );
-        let verified = Family::<Label, Counter>::default();
+        let verified_family = Family::<Label, Counter>::default();
         registry.register(
             "qiscus_gateway_verified",
             "Verified requests by the index of the token that matched (0: \
              QISCUS_WEBHOOK_TOKEN, 1: the previous token); retire the previous token once its \
              count stops growing",
-            verified.clone(),
+            verified_family.clone(),
         );
         let upstream_attempts = Family::<Label, Counter>::default();
         registry.register(
@@ -79,11 +106,25 @@ impl Metrics {
             "Requests being forwarded now",
             in_flight.clone(),
         );
+        // Every known series exists from the start, at 0 (Prometheus' advice: a series that
+        // appears only at its first event breaks rates and alerts).
+        let label = |name: &'static str, value: String| vec![(name, value)];
+        let outcomes = OUTCOMES
+            .map(|outcome| requests.get_or_create_owned(&label("outcome", outcome.to_owned())));
+        let verified = (0..tokens)
+            .map(|index| {
+                verified_family.get_or_create_owned(&label("token_index", index.to_string()))
+            })
+            .collect();
+        let results = RESULTS.map(|result| {
+            upstream_attempts.get_or_create_owned(&label("result", result.to_owned()))
+        });
         Self {
             registry,
             requests,
+            outcomes,
             verified,
-            upstream_attempts,
+            results,
             upstream_duration,
             attempts_per_request,
             event_age,
@@ -92,34 +133,28 @@ impl Metrics {
     }
 
     pub(crate) fn request(&self, outcome: &str) {
-        self.requests
-            .get_or_create(&vec![("outcome", outcome.to_owned())])
-            .inc();
-    }
-
-    /// Creates the series of `token_index` at 0, and those of the two outcomes every
-    /// dashboard shows.
-    pub(crate) fn verified_zero(&self, token_index: usize) {
-        let _ = self
-            .verified
-            .get_or_create(&vec![("token_index", token_index.to_string())]);
-        for outcome in ["forwarded", "duplicate"] {
-            let _ = self
-                .requests
-                .get_or_create(&vec![("outcome", outcome.to_owned())]);
+        match OUTCOMES.iter().position(|known| *known == outcome) {
+            Some(index) => {
+                self.outcomes[index].inc();
+            }
+            None => {
+                self.requests
+                    .get_or_create(&vec![("outcome", outcome.to_owned())])
+                    .inc();
+            }
         }
     }
 
     pub(crate) fn verified(&self, token_index: usize) {
-        self.verified
-            .get_or_create(&vec![("token_index", token_index.to_string())])
-            .inc();
+        if let Some(counter) = self.verified.get(token_index) {
+            counter.inc();
+        }
     }
 
     pub(crate) fn upstream_attempt(&self, result: &'static str) {
-        self.upstream_attempts
-            .get_or_create(&vec![("result", result.to_owned())])
-            .inc();
+        if let Some(index) = RESULTS.iter().position(|known| *known == result) {
+            self.results[index].inc();
+        }
     }
 
     pub(crate) fn forwarded(&self, elapsed: Duration, attempts: u32) {

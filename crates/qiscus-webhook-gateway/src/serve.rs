@@ -3,6 +3,7 @@
 use std::future::{Future, IntoFuture};
 use std::time::Duration;
 
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -52,6 +53,10 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> Resu
     let until = |mut receiver: watch::Receiver<bool>| async move {
         let _ = receiver.wait_for(|stop| *stop).await;
     };
+    // Small requests and answers: no Nagle delay on the webhook connections.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let mut webhooks = tokio::spawn(
         axum::serve(listener, gateway.router())
             .with_graceful_shutdown(until(stopped))
