@@ -19,10 +19,9 @@ use http::header::{ALLOW, CONTENT_TYPE, HeaderValue};
 use http::{Method, StatusCode};
 use qiscus_webhook::events::event_time;
 use qiscus_webhook::{Rejection, Verifier};
-use qiscus_webhook_axum::{VerifiedBody, WebhookRejection};
+use qiscus_webhook_axum::{ReplayRejection, VerifiedBody, WebhookRejection};
 use qiscus_webhook_replay::{
-    Claim, DUPLICATE_BODY, DeliveryKey, KeyPolicy, NotRun, Owner, ReplayEnvError, ReplayGuard,
-    Ticket,
+    Claim, DeliveryKey, KeyPolicy, NotRun, Owner, ReplayEnvError, ReplayGuard, Ticket,
 };
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -270,7 +269,7 @@ fn json(status: StatusCode, body: impl Into<Body>) -> Response {
     response
 }
 
-/// A refusal by the core or the replay guard: the adapter's response, counted and logged.
+/// A refusal by the core: the adapter's response, counted and logged.
 fn refused(gateway: &Gateway, access: &Access, rejection: impl Into<WebhookRejection>) -> Response {
     let rejection = rejection.into();
     let code = rejection.error().code();
@@ -320,13 +319,19 @@ async fn handle(State(gateway): State<Gateway>, request: Request) -> Response {
         None => (None, KeyPolicy::default()),
         Some(guard) => match guard.admit(&verified, &body).await {
             Ok(ticket) => (Some(ticket), guard.key_policy()),
-            Err(NotRun::Duplicate) => {
-                metrics.request("duplicate");
-                access.key = Some(hex_key(&guard.key_policy().key(&verified, &body)));
-                access.emit("duplicate", NotRun::Duplicate.status_code(), None);
-                return json(StatusCode::OK, DUPLICATE_BODY);
+            // The adapter's answer: 200 `{"status":"duplicate"}`, or the guard's refusal.
+            Err(not_run) => {
+                let outcome = match &not_run {
+                    NotRun::Duplicate => {
+                        access.key = Some(hex_key(&guard.key_policy().key(&verified, &body)));
+                        "duplicate"
+                    }
+                    NotRun::Rejected(rejection) => rejection.code(),
+                };
+                metrics.request(outcome);
+                access.emit(outcome, not_run.status_code(), None);
+                return ReplayRejection(not_run).into_response();
             }
-            Err(NotRun::Rejected(rejection)) => return refused(&gateway, &access, rejection),
         },
     };
     let key = hex_key(
