@@ -358,6 +358,19 @@ pub struct Step {
     pub effect: Effect,
 }
 
+impl Step {
+    /// Whether `answers` (one per request, in order) are the step's outcomes, in some order:
+    /// what [`Harness::check`] checks of the answers, for a receiver whose guard is not the
+    /// harness's (a receiver example's process, say), where only the answers can be seen.
+    ///
+    /// # Errors
+    ///
+    /// A one-line message saying what differs.
+    pub fn check(&self, answers: &[Answer]) -> Result<(), String> {
+        matches(&self.requests, &self.expect, answers)
+    }
+}
+
 /// One replay row: a name (`replay/<what>`, in failure messages) and its steps, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
