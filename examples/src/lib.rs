@@ -29,11 +29,11 @@
 //!
 //! - An invalid value of either variable: one line on stderr naming the variable (never
 //!   quoting it: a Redis URL may hold a password), exit code 2, as for every variable.
-//! - Redis unreachable at start: one line on stderr (the URL shown as `redis://***@HOST:PORT`
-//!   when it holds a password) and exit code 1, as when the address cannot be bound. A
-//!   receiver asked to guard never serves unguarded, and the same configuration works once
-//!   Redis is up: the supervisor's restart is the retry. (The replay crate connects at start
-//!   for this reason.)
+//! - Redis unreachable at start (the replay crate keeps trying for its connect timeout, 5 s,
+//!   so a Redis started alongside is found): one line on stderr (the URL shown as
+//!   `redis://***@HOST:PORT` when it holds a password) and exit code 1, before listening, as
+//!   when the address cannot be bound. A receiver asked to guard never serves unguarded, and
+//!   the same configuration works once Redis is up: the supervisor's restart is the retry.
 //! - Redis lost while running: 503 `replay_store_unavailable` with `Retry-After`, the handler
 //!   not run, until the store has reconnected by itself (no restart needed).
 

@@ -89,4 +89,39 @@ async fn the_app_passes_the_conformance_table() {
     .await;
 }
 
+/// A body over actix-web's own default limit (256 KiB) but within the verifier's reaches the
+/// handlers: the verifier's limit is the only one.
+#[actix_web::test]
+async fn the_verifiers_body_limit_is_the_only_one() {
+    let limit = 1024 * 1024;
+    let verifier = conformance::verifier().with_body_limit(limit);
+    let app = actix_test::init_service(App::new().configure(example::app(verifier, None))).await;
+    let body = format!(
+        r#"{{"type":"room_archived","payload":{{"pad":"{}"}}}}"#,
+        "x".repeat(limit - 100)
+    );
+    let signature = qiscus_webhook_testkit::sign(conformance::TOKEN, &body);
+    for (path, expected) in [
+        (
+            "/webhook",
+            qiscus_webhook_testkit::raw_receipt(body.as_bytes()),
+        ),
+        (
+            "/events",
+            qiscus_webhook_testkit::event_reply("room_archived"),
+        ),
+    ] {
+        let request = actix_test::TestRequest::post()
+            .uri(path)
+            .insert_header(("qiscus-sdk-signature", signature.as_str()))
+            .set_payload(body.clone())
+            .to_request();
+        let response = actix_test::call_service(&app, request).await;
+        assert_eq!(response.status(), 200, "{path}");
+        let answer = actix_test::read_body(response).await;
+        let answer: serde_json::Value = serde_json::from_slice(&answer).unwrap();
+        assert_eq!(answer, expected, "{path}");
+    }
+}
+
 process::tests!("actix");
