@@ -8,6 +8,7 @@
 //! - `provision`: what `ci` installs before its first step, alone;
 //! - `bench`: the criterion benchmarks of every crate; `bench receivers`: the receiver examples,
 //!   and reference peers (Express, uvicorn) side by side over loopback (wrk), table and chart;
+//!   `bench gateway`: the gateway against nginx `proxy_pass` in front of the same upstream;
 //! - `demo`: the four receiver examples, started and sent the same signed and forged requests;
 //! - `hostile`: the four receiver examples against hostile clients (refused uploads, stalled
 //!   bodies): how fast they refuse, what it costs them in memory;
@@ -16,6 +17,7 @@
 
 #![forbid(unsafe_code)]
 
+mod bench_gateway;
 mod bench_receivers;
 mod ci;
 mod demo;
@@ -46,6 +48,8 @@ commands:
   bench    criterion benchmarks of every crate (pass criterion options after --)
   bench receivers [--quick]: our receivers and reference peers over loopback (wrk), table
            and chart (--quick: the CI smoke, every response checked, nothing written)
+  bench gateway [--quick]: the gateway against nginx proxy_pass in front of the same upstream
+           (wrk): req/s, added p50/p99 latency and the ratio; writes BENCHMARKS.md
   hostile  [axum|actix|warp|rocket ...] [--quick]: the receivers against hostile clients
            (refused 8 MiB uploads, stalled bodies): times, RSS, the table of issue 14
   fuzz     [TARGET] [--time SECONDS]: run the fuzz targets (nightly + cargo-fuzz)
@@ -63,6 +67,9 @@ fn main() -> ExitCode {
         Some("package") => package::run(),
         Some("msrv") => msrv::run(),
         Some("provision") => provision::ensure(provision::TOOLS),
+        Some("bench") if args.get(1).is_some_and(|arg| arg == "gateway") => {
+            bench_gateway::run(&args[2..])
+        }
         Some("bench") if args.get(1).is_some_and(|arg| arg == "receivers") => {
             bench_receivers::run(&args[2..])
         }

@@ -106,6 +106,28 @@ pub const TOOLS: &[Tool] = &[
     },
 ];
 
+/// What `cargo xtask bench gateway` needs (not `ci`: the bench is run by hand): nginx, the
+/// proxy the gateway is compared with, and wrk.
+pub const BENCH_GATEWAY: &[Tool] = &[
+    Tool {
+        name: "nginx",
+        needed_by: "bench gateway",
+        probe: &["sh", "-c", "command -v nginx || test -x /usr/sbin/nginx"],
+        install: &[
+            &["apt-get", "update"],
+            &["apt-get", "install", "-y", "nginx"],
+        ],
+        as_root: true,
+    },
+    Tool {
+        name: "wrk",
+        needed_by: "bench gateway",
+        probe: &["sh", "-c", "command -v wrk"],
+        install: &[&["apt-get", "update"], &["apt-get", "install", "-y", "wrk"]],
+        as_root: true,
+    },
+];
+
 /// How a command line reads in a message: `a b c`, commands joined by `&&`.
 pub fn shell_line(commands: &[&[&str]], sudo: bool) -> String {
     commands

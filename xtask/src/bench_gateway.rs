@@ -1,0 +1,714 @@
+//! `cargo xtask bench gateway [--quick]`: what the gateway adds to a request's latency, against
+//! what nginx `proxy_pass` (no verification) adds, in front of the same upstream, in one run.
+//!
+//! Four paths, each under the same wrk load (bench receivers' driver, `load.rs`): the upstream
+//! alone (the gateway crate's `bench_upstream` example: `200 {}` after reading the body), nginx
+//! in front of it (a generated config: one worker, keep-alive to the upstream, an access log
+//! line per request), and the gateway in front of it with the replay guard off and with its
+//! default memory store (HMAC, replay claim and commit, a JSON access line per request).
+//! Every request carries a different 2 KiB Qiscus-like body (no event time), signed in
+//! advance: the replay guard sees no duplicate (`QISCUS_WEBHOOK_MAX_AGE=1` lets a body come
+//! back after a second, by which time its entry has expired), so every request is verified,
+//! claimed, forwarded and committed.
+//!
+//! Added latency = the path's median (or p99) minus the upstream alone's, at the same load;
+//! the ratio is the gateway's added latency over nginx's. Two loads: 1 connection (the cost of
+//! one request, unloaded) and 32 connections (saturated: throughput). On two CPUs or more, wrk
+//! runs on one and every server on another (taskset). The full run prints the table and writes
+//! it to BENCHMARKS.md ("Gateway against nginx"); `--quick` is a short check, nothing written.
+
+use std::fmt::Write as _;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use qiscus_webhook_testkit::{SignedRequest, sign, wire};
+
+use crate::bench_receivers::load::{self, Load, Measured};
+use crate::bench_receivers::{Pinning, pinning};
+use crate::{provision, step};
+
+/// The size of every body.
+const BODY_SIZE: usize = 2048;
+/// How many distinct signed bodies the load cycles through: far more than a second's worth
+/// of requests, so that no body comes back while the guard still remembers it.
+const BODIES: usize = 100_000;
+/// The loads: open keep-alive connections.
+const LEVELS: [u32; 2] = [1, 32];
+/// The section of BENCHMARKS.md this bench writes.
+const HEADING: &str = "## Gateway against nginx";
+/// The aim of issue 16: the gateway's added latency at most this many times nginx's.
+const AIM: f64 = 1.5;
+
+/// How long each phase lasts.
+#[derive(Debug, Clone, Copy)]
+struct Settings {
+    warmup: Duration,
+    rounds: usize,
+    duration: Duration,
+    quick: bool,
+}
+
+const FULL: Settings = Settings {
+    warmup: Duration::from_secs(2),
+    rounds: 3,
+    duration: Duration::from_secs(5),
+    quick: false,
+};
+
+const QUICK: Settings = Settings {
+    warmup: Duration::from_secs(1),
+    rounds: 1,
+    duration: Duration::from_secs(2),
+    quick: true,
+};
+
+/// The parts of every body around its 8-digit id: `prefix + id + suffix` is [`BODY_SIZE`]
+/// bytes of Qiscus-like JSON with no event time (so the replay guard checks no freshness).
+fn template() -> (String, String) {
+    let prefix = r#"{"payload":{"from":{"email":"jarjit@domain.com","id":155549,"name":"Jarjit"},"message":{"id_str":""#;
+    let text = r#"","text":""#;
+    let tail =
+        r#"","type":"text"},"room":{"id":37537,"type":"single"}},"type":"post_comment_mobile"}"#;
+    let padding = BODY_SIZE - prefix.len() - 8 - text.len() - tail.len();
+    (
+        prefix.to_owned(),
+        format!("{text}{}{tail}", "x".repeat(padding)),
+    )
+}
+
+fn body(id: usize) -> Vec<u8> {
+    let (prefix, suffix) = template();
+    format!("{prefix}{id:08}{suffix}").into_bytes()
+}
+
+/// The Lua appended to the load's script: a different body and signature per request, read
+/// from `signatures` (one line per id).
+fn request_lua(signatures: &Path) -> String {
+    let (prefix, suffix) = template();
+    format!(
+        "local signatures = {{}}\n\
+         for line in io.lines({path:?}) do signatures[#signatures + 1] = line end\n\
+         local prefix, suffix = {prefix:?}, {suffix:?}\n\
+         local count, sent = #signatures, 0\n\
+         function request()\n\
+         \x20 local id = sent % count\n\
+         \x20 sent = sent + 1\n\
+         \x20 wrk.headers[\"qiscus-sdk-signature\"] = signatures[id + 1]\n\
+         \x20 return wrk.format(nil, nil, nil, prefix .. string.format(\"%08d\", id) .. suffix)\n\
+         end\n",
+        path = signatures.to_string_lossy(),
+    )
+}
+
+/// A server this bench started: killed (and reaped) when dropped.
+struct Server {
+    name: &'static str,
+    addr: SocketAddr,
+    child: Child,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port nothing listens on now.
+fn free_port() -> Result<SocketAddr, String> {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map_err(|error| format!("no free port: {error}"))
+}
+
+/// `program`, pinned to `cpu` when given (`taskset -c CPU program`).
+fn pinned(program: impl AsRef<std::ffi::OsStr>, cpu: Option<usize>) -> Command {
+    match cpu {
+        Some(cpu) => {
+            let mut command = Command::new("taskset");
+            command.args(["-c", &cpu.to_string()]).arg(program);
+            command
+        }
+        None => Command::new(program),
+    }
+}
+
+/// Starts `command`, output to `dir/<name>.out` and `.err`, and waits until `addr` accepts
+/// connections.
+fn start(
+    name: &'static str,
+    mut command: Command,
+    addr: SocketAddr,
+    dir: &Path,
+) -> Result<Server, String> {
+    let file = |suffix: &str| {
+        std::fs::File::create(dir.join(format!("{name}.{suffix}")))
+            .map_err(|error| format!("{name}: {error}"))
+    };
+    let child = command
+        .stdin(Stdio::null())
+        .stdout(file("out")?)
+        .stderr(file("err")?)
+        .spawn()
+        .map_err(|error| format!("cannot start {name}: {error}"))?;
+    let mut server = Server { name, addr, child };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(addr).is_err() {
+        if let Ok(Some(status)) = server.child.try_wait() {
+            let err = std::fs::read_to_string(dir.join(format!("{name}.err"))).unwrap_or_default();
+            return Err(format!("{name} exited at start ({status}): {err}"));
+        }
+        if Instant::now() > deadline {
+            return Err(format!("{name} does not listen on {addr} after 20 s"));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(server)
+}
+
+/// nginx's configuration: one worker, everything in `dir`, `proxy_pass` to the upstream over
+/// kept-alive connections, one access log line per request, buffered and written within
+/// 50 ms (as the gateway writes its JSON lines).
+fn nginx_config(dir: &Path, listen: SocketAddr, upstream: SocketAddr) -> String {
+    let dir = dir.display();
+    format!(
+        "daemon off;\n\
+         worker_processes 1;\n\
+         pid {dir}/nginx.pid;\n\
+         error_log {dir}/nginx-error.log warn;\n\
+         events {{ worker_connections 1024; }}\n\
+         http {{\n\
+         \x20 access_log {dir}/nginx-access.log combined buffer=64k flush=50ms;\n\
+         \x20 client_body_temp_path {dir}/nginx-body;\n\
+         \x20 proxy_temp_path {dir}/nginx-proxy;\n\
+         \x20 fastcgi_temp_path {dir}/nginx-fastcgi;\n\
+         \x20 uwsgi_temp_path {dir}/nginx-uwsgi;\n\
+         \x20 scgi_temp_path {dir}/nginx-scgi;\n\
+         \x20 upstream backend {{ server {upstream}; keepalive 64; }}\n\
+         \x20 server {{\n\
+         \x20   listen {listen};\n\
+         \x20   location / {{\n\
+         \x20     proxy_pass http://backend;\n\
+         \x20     proxy_http_version 1.1;\n\
+         \x20     proxy_set_header Connection \"\";\n\
+         \x20   }}\n\
+         \x20 }}\n\
+         }}\n"
+    )
+}
+
+fn nginx_program() -> String {
+    if Command::new("sh")
+        .args(["-c", "command -v nginx"])
+        .output()
+        .is_ok_and(|output| output.status.success())
+    {
+        "nginx".to_owned()
+    } else {
+        "/usr/sbin/nginx".to_owned()
+    }
+}
+
+/// A fresh random token.
+fn random_token() -> Result<String, String> {
+    let mut bytes = [0u8; 24];
+    let mut urandom =
+        std::fs::File::open("/dev/urandom").map_err(|error| format!("/dev/urandom: {error}"))?;
+    std::io::Read::read_exact(&mut urandom, &mut bytes).map_err(|error| error.to_string())?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// One request through `server` before any load: 200 to a signed body, and (through the
+/// gateway) 401 to a forged one, so that what is measured really verifies.
+fn contract(server: &Server, token: &str, verifies: bool) -> Result<(), String> {
+    let signed = SignedRequest::new(token, body(BODIES + 1)).to_spec("/webhook");
+    let reply = wire::exchange_blocking(server.addr, &signed)
+        .map_err(|error| format!("{}: {error}", server.name))?;
+    if reply.status != 200 {
+        return Err(format!(
+            "{}: a signed body got {}",
+            server.name, reply.status
+        ));
+    }
+    if verifies {
+        let forged = SignedRequest::new("not-the-token", body(BODIES + 2)).to_spec("/webhook");
+        let reply = wire::exchange_blocking(server.addr, &forged)
+            .map_err(|error| format!("{}: {error}", server.name))?;
+        if reply.status != 401 {
+            return Err(format!(
+                "{}: a forged body got {}",
+                server.name, reply.status
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// One measured figure of a path at a load.
+#[derive(Debug, Clone, Copy)]
+struct Figure {
+    rate: f64,
+    p50_us: f64,
+    p99_us: f64,
+}
+
+/// The median of each figure over the rounds.
+fn median(rounds: &[Measured]) -> Figure {
+    let middle = |mut values: Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        values.get(values.len() / 2).copied().unwrap_or(0.0)
+    };
+    Figure {
+        rate: middle(rounds.iter().map(Measured::rate).collect()),
+        p50_us: middle(rounds.iter().map(|m| m.p50.as_secs_f64() * 1e6).collect()),
+        p99_us: middle(rounds.iter().map(|m| m.p99.as_secs_f64() * 1e6).collect()),
+    }
+}
+
+/// The paths, in table order: their name and whether they verify.
+const PATHS: [(&str, bool); 4] = [
+    ("upstream alone", false),
+    ("nginx proxy_pass", false),
+    ("gateway, replay off", true),
+    ("gateway, replay memory", true),
+];
+
+/// The table: per load, each path's req/s, p50, p99, added p50/p99, and the ratio to nginx's.
+fn table(figures: &[[Figure; 4]; 2]) -> String {
+    let mut out = String::from(
+        "| connections | path | req/s | p50 | p99 | added p50 | added p99 | added, vs nginx (p50 / p99) |\n\
+         |---:|---|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for (level, row) in LEVELS.iter().zip(figures) {
+        let direct = row[0];
+        let nginx = (row[1].p50_us - direct.p50_us, row[1].p99_us - direct.p99_us);
+        for (index, ((name, _), figure)) in PATHS.iter().zip(row).enumerate() {
+            let added = (figure.p50_us - direct.p50_us, figure.p99_us - direct.p99_us);
+            let (added_text, ratio) = match index {
+                0 => ("-".to_owned(), "-".to_owned()),
+                _ => (
+                    format!("{:+.0} µs | {:+.0} µs", added.0, added.1),
+                    format!("{} / {}", ratio(added.0, nginx.0), ratio(added.1, nginx.1)),
+                ),
+            };
+            let added_text = if index == 0 {
+                format!("{added_text} | -")
+            } else {
+                added_text
+            };
+            let _ = writeln!(
+                out,
+                "| {level} | {name} | {:.0} | {:.0} µs | {:.0} µs | {added_text} | {ratio} |",
+                figure.rate, figure.p50_us, figure.p99_us
+            );
+        }
+    }
+    out
+}
+
+/// `ours / theirs` as `1.23x` (`n/a` when nginx added nothing measurable).
+fn ratio(ours: f64, theirs: f64) -> String {
+    if theirs <= 0.0 {
+        "n/a".to_owned()
+    } else {
+        format!("{:.2}x", ours / theirs)
+    }
+}
+
+/// The first line `program args` prints (stdout, else stderr).
+fn first_line(program: &str, args: &[&str]) -> String {
+    Command::new(program)
+        .args(args)
+        .output()
+        .map(|output| {
+            let out = if output.stdout.is_empty() {
+                output.stderr
+            } else {
+                output.stdout
+            };
+            String::from_utf8_lossy(&out)
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_owned()
+        })
+        .unwrap_or_else(|_| format!("{program}: not found"))
+}
+
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|line| line.strip_prefix("model name")?.split_once(':'))
+        .map_or("unknown CPU", |(_, model)| model.trim())
+        .to_owned();
+    let first_word = |path: &str| {
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|text| text.split_whitespace().next().map(str::to_owned))
+            .unwrap_or_default()
+    };
+    let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let wrk = first_line("wrk", &["-v"]);
+    let wrk = wrk.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+    format!(
+        "{cpus} vCPU {model}, Linux {}, load average {} at the start; {}, {}, {}",
+        first_word("/proc/sys/kernel/osrelease"),
+        first_word("/proc/loadavg"),
+        first_line("rustc", &["--version"]),
+        first_line(&nginx_program(), &["-v"]).replace("nginx version: ", ""),
+        wrk,
+    )
+}
+
+/// `doc` with the section at [`HEADING`] (up to the next `## `) replaced, or appended.
+fn replace_section(doc: &str, section: &str) -> String {
+    let section = section.trim_end();
+    let start = doc
+        .match_indices(HEADING)
+        .find(|(at, _)| *at == 0 || doc[..*at].ends_with('\n'))
+        .map(|(at, _)| at);
+    let Some(start) = start else {
+        return format!("{}\n\n{section}\n", doc.trim_end());
+    };
+    let after = start + HEADING.len();
+    let end = doc[after..]
+        .find("\n## ")
+        .map_or(doc.len(), |offset| after + offset + 1);
+    match &doc[end..] {
+        "" => format!("{}{section}\n", &doc[..start]),
+        rest => format!("{}{section}\n\n{rest}", &doc[..start]),
+    }
+}
+
+/// The verdict against the aim, per gateway row and load.
+fn verdict(figures: &[[Figure; 4]; 2]) -> String {
+    let mut lines = Vec::new();
+    for (level, row) in LEVELS.iter().zip(figures) {
+        let direct = row[0];
+        let nginx = (row[1].p50_us - direct.p50_us, row[1].p99_us - direct.p99_us);
+        for index in [2, 3] {
+            let added = (
+                row[index].p50_us - direct.p50_us,
+                row[index].p99_us - direct.p99_us,
+            );
+            let within = |ours: f64, theirs: f64| theirs > 0.0 && ours <= AIM * theirs;
+            let met = match (within(added.0, nginx.0), within(added.1, nginx.1)) {
+                (true, true) => "within the aim",
+                (true, false) => "p50 within the aim, p99 not",
+                (false, true) => "p99 within the aim, p50 not",
+                (false, false) => "not within the aim",
+            };
+            lines.push(format!(
+                "{} at {level} connection{}: {} / {} of nginx's added latency, {met} (at most {AIM}x).",
+                PATHS[index].0,
+                if *level == 1 { "" } else { "s" },
+                ratio(added.0, nginx.0),
+                ratio(added.1, nginx.1),
+            ));
+        }
+    }
+    lines.join("\n")
+}
+
+fn section(figures: &[[Figure; 4]; 2], method: &str, machine: &str) -> String {
+    format!(
+        "{HEADING}\n\n\
+         What a team putting the gateway in front of its backend asks: what does it add to each \
+         webhook, compared with the reverse proxy they would put there anyway? The same upstream \
+         (the gateway crate's `bench_upstream` example: `200 {{}}` after reading the body) \
+         alone, behind nginx `proxy_pass` (no verification), and behind the gateway (HMAC of \
+         the raw body, replay check and commit, a JSON access line per request), in one run:\n\n\
+         ```sh\ncargo xtask bench gateway\n```\n\n\
+         - Load: {method}.\n\
+         - Bodies: 2 KiB Qiscus-like JSON, a different one per request ({BODIES} signed in \
+           advance, cycled), so that the replay guard admits, claims and commits every one \
+           (no event time in them, `QISCUS_WEBHOOK_MAX_AGE=1`: a body comes back long after \
+           its entry expired).\n\
+         - nginx: one worker, keep-alive connections to the upstream (`keepalive 64`, HTTP/1.1), \
+           an access log line per request to a file, buffered (`buffer=64k flush=50ms`), as the \
+           gateway buffers its JSON access lines (stdout, to a file here) for at most 50 ms.\n\
+         - Added latency: the path's p50 (p99) minus the upstream alone's at the same load; the \
+           ratio is the gateway's added latency over nginx's.\n\
+         - Machine: {machine}.\n\n\
+         {}\n\
+         {}\n",
+        table(figures),
+        verdict(figures),
+    )
+}
+
+fn method(settings: Settings, pinning: Pinning) -> String {
+    let pinned = match (pinning.load, pinning.receiver) {
+        (Some(load), Some(servers)) => format!(
+            "wrk pinned to CPU {load}, the upstream, nginx and the gateway to CPU {servers} \
+             (taskset)"
+        ),
+        _ => "no CPU pinning (fewer than two CPUs, or no taskset)".to_owned(),
+    };
+    format!(
+        "wrk, 1 thread, {} and {} keep-alive connections, {} rounds of {} s per path and load, \
+         interleaved (each figure the median of its rounds), after a {} s warm-up; {pinned}; \
+         release builds",
+        LEVELS[0],
+        LEVELS[1],
+        settings.rounds,
+        settings.duration.as_secs(),
+        settings.warmup.as_secs(),
+    )
+}
+
+/// Builds the gateway and the upstream (release) and returns the directory of the binaries.
+fn build() -> Result<PathBuf, String> {
+    println!("bench gateway: building the gateway and its upstream (release) ...");
+    step::cargo(
+        &[
+            "build",
+            "--quiet",
+            "--release",
+            "-p",
+            "qiscus-webhook-gateway",
+            "--bin",
+            "qiscus-webhook-gateway",
+            "--example",
+            "bench_upstream",
+        ],
+        &[],
+    )?;
+    Ok(step::target_dir().join("release"))
+}
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    let settings = match args {
+        [] => FULL,
+        [quick] if quick == "--quick" => QUICK,
+        _ => return Err("usage: cargo xtask bench gateway [--quick]".into()),
+    };
+    provision::ensure(provision::BENCH_GATEWAY)?;
+    let started = Instant::now();
+    let binaries = build()?;
+    let dir = step::target_dir().join("bench-gateway");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|error| format!("{}: {error}", dir.display()))?;
+    let machine = machine();
+    let pinning = pinning();
+
+    let token = random_token()?;
+    let signatures = dir.join("signatures.txt");
+    let mut lines = String::with_capacity(BODIES * 65);
+    for id in 0..BODIES {
+        lines.push_str(&sign(&token, body(id)));
+        lines.push('\n');
+    }
+    std::fs::write(&signatures, lines).map_err(|error| error.to_string())?;
+    let first = dir.join("body.json");
+    std::fs::write(&first, body(0)).map_err(|error| error.to_string())?;
+
+    let upstream_addr = free_port()?;
+    let mut upstream = pinned(binaries.join("examples/bench_upstream"), pinning.receiver);
+    upstream.arg(upstream_addr.to_string());
+    let upstream = start("upstream", upstream, upstream_addr, &dir)?;
+
+    let nginx_addr = free_port()?;
+    let config = dir.join("nginx.conf");
+    std::fs::write(&config, nginx_config(&dir, nginx_addr, upstream_addr))
+        .map_err(|error| error.to_string())?;
+    let mut nginx = pinned(nginx_program(), pinning.receiver);
+    nginx.arg("-p").arg(&dir).arg("-c").arg(&config);
+    let nginx = start("nginx", nginx, nginx_addr, &dir)?;
+
+    let gateway = |name: &'static str, replay: &str| -> Result<Server, String> {
+        let (listen, admin) = (free_port()?, free_port()?);
+        let mut command = pinned(binaries.join("qiscus-webhook-gateway"), pinning.receiver);
+        // Exactly this configuration, whatever the developer's environment holds.
+        command
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("QISCUS_WEBHOOK_TOKEN", &token)
+            .env("QISCUS_GATEWAY_UPSTREAM", format!("http://{upstream_addr}"))
+            .env("QISCUS_GATEWAY_LISTEN", listen.to_string())
+            .env("QISCUS_GATEWAY_ADMIN_LISTEN", admin.to_string())
+            .env("QISCUS_WEBHOOK_REPLAY", replay)
+            .env("QISCUS_WEBHOOK_MAX_AGE", "1");
+        start(name, command, listen, &dir)
+    };
+    let off = gateway("gateway-replay-off", "off")?;
+    let memory = gateway("gateway-replay-memory", "memory")?;
+    let servers = [&upstream, &nginx, &off, &memory];
+    for (server, (_, verifies)) in servers.iter().zip(PATHS) {
+        contract(server, &token, verifies)?;
+    }
+    println!(
+        "bench gateway: {} signed bodies of {BODY_SIZE} bytes; {}",
+        BODIES,
+        method(settings, pinning)
+    );
+
+    let lua = request_lua(&signatures);
+    let measure = |server: &Server, connections: u32, duration: Duration| {
+        let load = Load {
+            base: format!("http://{}", server.addr),
+            path: "/webhook".into(),
+            body: first.clone(),
+            signature: sign(&token, body(0)),
+            connections,
+            duration,
+            cpu: pinning.load,
+            check: None,
+            script: dir.join(format!("{}-{connections}.lua", server.name)),
+        };
+        let measured = load::run_with(&load, &lua)?;
+        match measured.failure(false, connections) {
+            Some(failure) => Err(format!(
+                "{} at {connections} connections: {failure}",
+                server.name
+            )),
+            None => Ok(measured),
+        }
+    };
+    let mut figures = [[Figure {
+        rate: 0.0,
+        p50_us: 0.0,
+        p99_us: 0.0,
+    }; 4]; 2];
+    for (level_index, &connections) in LEVELS.iter().enumerate() {
+        for server in servers {
+            measure(server, connections, settings.warmup)?;
+        }
+        let mut rounds: [Vec<Measured>; 4] = Default::default();
+        for round in 0..settings.rounds {
+            for (index, server) in servers.iter().enumerate() {
+                let measured = measure(server, connections, settings.duration)?;
+                println!(
+                    "bench gateway: {connections} conn, round {}: {:<24} {:>8.0} req/s  p50 {:>6} µs  p99 {:>6} µs",
+                    round + 1,
+                    PATHS[index].0,
+                    measured.rate(),
+                    measured.p50.as_micros(),
+                    measured.p99.as_micros(),
+                );
+                rounds[index].push(measured);
+            }
+        }
+        for (index, measured) in rounds.iter().enumerate() {
+            figures[level_index][index] = median(measured);
+        }
+    }
+    drop((off, memory, nginx, upstream));
+    println!("\n{}\n{}", table(&figures), verdict(&figures));
+    if settings.quick {
+        println!("bench gateway: --quick: nothing written");
+        return Ok(());
+    }
+    let benchmarks = step::root().join("BENCHMARKS.md");
+    let doc = std::fs::read_to_string(&benchmarks)
+        .map_err(|error| format!("{}: {error}", benchmarks.display()))?;
+    let updated = replace_section(
+        &doc,
+        &section(&figures, &method(settings, pinning), &machine),
+    );
+    std::fs::write(&benchmarks, updated)
+        .map_err(|error| format!("{}: {error}", benchmarks.display()))?;
+    println!(
+        "bench gateway: wrote the section \"{}\" of {} ({})",
+        HEADING.trim_start_matches("## "),
+        benchmarks.display(),
+        step::seconds(started.elapsed())
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_body_is_json_of_exactly_the_size_and_has_no_event_time() {
+        for id in [0, 7, BODIES - 1] {
+            let body = body(id);
+            assert_eq!(body.len(), BODY_SIZE);
+            let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(json["payload"]["message"]["id_str"], format!("{id:08}"));
+            let message = json["payload"]["message"].as_object().unwrap();
+            for time in ["unix_nano_timestamp", "timestamp", "created_at"] {
+                assert!(!message.contains_key(time), "{time}");
+            }
+        }
+        assert_ne!(body(1), body(2));
+    }
+
+    #[test]
+    fn the_request_lua_sends_each_id_with_its_signature() {
+        let lua = request_lua(Path::new("/tmp/x/signatures.txt"));
+        assert!(
+            lua.contains(r#"io.lines("/tmp/x/signatures.txt")"#),
+            "{lua}"
+        );
+        assert!(lua.contains("signatures[id + 1]"), "{lua}");
+        assert!(lua.contains(r#"string.format("%08d", id)"#), "{lua}");
+        let (prefix, suffix) = template();
+        assert!(lua.contains(&format!("{prefix:?}")) && lua.contains(&format!("{suffix:?}")));
+    }
+
+    #[test]
+    fn the_table_gives_added_latency_and_the_ratio_to_nginx() {
+        let figure = |rate, p50_us, p99_us| Figure {
+            rate,
+            p50_us,
+            p99_us,
+        };
+        let row = [
+            figure(20_000.0, 40.0, 80.0),
+            figure(15_000.0, 60.0, 120.0),
+            figure(12_000.0, 70.0, 140.0),
+            figure(11_000.0, 75.0, 150.0),
+        ];
+        let figures = [row, row];
+        let table = table(&figures);
+        assert!(
+            table.contains("| 1 | upstream alone | 20000 | 40 µs | 80 µs | - | - | - |"),
+            "{table}"
+        );
+        assert!(table.contains("| 1 | nginx proxy_pass | 15000 | 60 µs | 120 µs | +20 µs | +40 µs | 1.00x / 1.00x |"), "{table}");
+        assert!(table.contains("| 32 | gateway, replay off | 12000 | 70 µs | 140 µs | +30 µs | +60 µs | 1.50x / 1.50x |"), "{table}");
+        let verdict = verdict(&figures);
+        assert!(verdict.contains("gateway, replay off at 1 connection: 1.50x / 1.50x of nginx's added latency, within the aim"), "{verdict}");
+        assert!(verdict.contains("gateway, replay memory at 32 connections: 1.75x / 1.75x of nginx's added latency, not within the aim"), "{verdict}");
+    }
+
+    #[test]
+    fn the_section_replaces_its_own_and_nothing_else() {
+        let doc = "# B\n\n## A\n\na\n\n## Gateway against nginx\n\nold\n\n## C\n\nc\n";
+        let new = replace_section(doc, "## Gateway against nginx\n\nnew\n");
+        assert_eq!(
+            new,
+            "# B\n\n## A\n\na\n\n## Gateway against nginx\n\nnew\n\n## C\n\nc\n"
+        );
+        let appended = replace_section("# B\n", "## Gateway against nginx\n\nnew\n");
+        assert_eq!(appended, "# B\n\n## Gateway against nginx\n\nnew\n");
+    }
+
+    #[test]
+    fn nginx_proxies_to_the_upstream_over_kept_alive_connections() {
+        let config = nginx_config(
+            Path::new("/tmp/b"),
+            "127.0.0.1:8001".parse().unwrap(),
+            "127.0.0.1:8002".parse().unwrap(),
+        );
+        for line in [
+            "daemon off;",
+            "worker_processes 1;",
+            "upstream backend { server 127.0.0.1:8002; keepalive 64; }",
+            "listen 127.0.0.1:8001;",
+            "proxy_pass http://backend;",
+            "proxy_http_version 1.1;",
+            "proxy_set_header Connection \"\";",
+            "access_log /tmp/b/nginx-access.log combined buffer=64k flush=50ms;",
+        ] {
+            assert!(config.contains(line), "{line}:\n{config}");
+        }
+    }
+}
