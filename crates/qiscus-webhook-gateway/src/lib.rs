@@ -16,3 +16,12 @@ pub use forward::{IDEMPOTENCY_KEY_HEADER, TOKEN_INDEX_HEADER, UPSTREAM_BODY_LIMI
 pub use gateway::{Gateway, METHOD_NOT_ALLOWED_BODY, StartError, UPSTREAM_UNAVAILABLE_BODY};
 pub use metrics::CONTENT_TYPE as METRICS_CONTENT_TYPE;
 pub use serve::{run, shutdown_signal};
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_readme_shows_the_systemd_unit_of_contrib_as_it_is() {
+        let unit = include_str!("../contrib/qiscus-webhook-gateway.service");
+        assert!(include_str!("../README.md").contains(unit));
+    }
+}
