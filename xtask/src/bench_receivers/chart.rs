@@ -17,11 +17,11 @@ const ROW_HEIGHT: u32 = 36;
 
 /// Draws `rows` to `path`, with `title` above and `note` (the machine, the load) below.
 pub fn draw(path: &Path, rows: &[Row], title: &str, note: &str) -> Result<(), String> {
-    let height = 170 + ROW_HEIGHT * u32::try_from(rows.len()).unwrap_or(u32::MAX / 64);
+    let height = 190 + ROW_HEIGHT * u32::try_from(rows.len()).unwrap_or(u32::MAX / 64);
     let root = SVGBackend::new(path, (1200, height)).into_drawing_area();
     let failed = |error: &dyn std::fmt::Display| format!("chart {}: {error}", path.display());
     root.fill(&WHITE).map_err(|e| failed(&e))?;
-    let (body, footer) = root.split_vertically(height - 48);
+    let (body, footer) = root.split_vertically(height - 66);
     let grey = (FONT, 13).into_font().color(&RGBColor(90, 90, 90));
     for (n, line) in wrap(note, 170).iter().enumerate() {
         let y = 6 + 18 * i32::try_from(n).unwrap_or(0);

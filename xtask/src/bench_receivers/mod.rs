@@ -620,10 +620,11 @@ fn section(rows: &[Row], machine: &Machine, method: &str) -> String {
          `{{\"bytes\",\"sha256\"}}` of the raw body after verification; `POST /unverified`: the \
          same handler without it, a baseline only), under the same load, in one run:\n\n\
          ```sh\ncargo xtask bench receivers\n```\n\n\
-         - Receivers: our four examples (examples/, release builds) and two peers written the \
-         way their ecosystems' documentation recommends (bench/peers/, installed from npm and \
-         PyPI at pinned versions): Express with `express.raw` and `crypto.timingSafeEqual`, and \
-         a bare ASGI app on uvicorn with `hmac.compare_digest`.\n\
+         - Receivers: our four examples (examples/) and the gateway (crates/qiscus-webhook-gateway), \
+         release builds, and two peers written the way their ecosystems' documentation recommends \
+         (bench/peers/, installed from npm and PyPI at pinned versions): Express with \
+         `express.raw` and `crypto.timingSafeEqual`, and a bare ASGI app on uvicorn with \
+         `hmac.compare_digest`. Each runs alone on its CPU while measured (the others idle).\n\
          - Load: {method}. Bodies: a Qiscus `post_comment_mobile` event padded to {sizes} \
          (the same bytes, pre-signed, every request), one configured token. \
          p50/p99: wrk's latency percentiles (closed loop: each connection sends its next \
@@ -647,12 +648,15 @@ fn section(rows: &[Row], machine: &Machine, method: &str) -> String {
     }
     out.push_str(
         "\nReading it: `vs axum` is each row's req/s over our axum receiver's (verified) at \
-         the same size. The \"added\" column is the CPU time verification adds per request on \
-         the receiver's one core; compare it with the core alone in the first section (an \
-         HMAC-SHA256 of the body). Figures on a shared 2-core machine move by 10-20% between \
-         runs; the ratios within one run move less.\n",
+         the same size; every ratio pairs the rounds (a row's round r with the other row's \
+         round r) and gives their median. The \"added\" column is the CPU time verification \
+         adds per request on the receiver's one core; compare it with the core alone in the \
+         first section (the HMAC-SHA256 of the body). Absolute figures depend on what else \
+         the machine runs (the load average above): on this 2-core machine busy with other \
+         builds (load 4 and more) the same receivers measured 3 to 6 times lower; compare \
+         rows of one run.\n",
     );
-    out
+    report::wrap_markdown(&out, 96)
 }
 
 /// Runs `cargo xtask bench receivers [--quick]`.

@@ -231,6 +231,44 @@ pub fn ratios(rows: &[Row]) -> String {
     out
 }
 
+/// `text` (Markdown) with its prose lines wrapped at `width` columns, at spaces: tables,
+/// headings, images and fenced code stay as they are; a list item's continuation lines are
+/// indented by two spaces.
+pub fn wrap_markdown(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 32);
+    let mut fenced = false;
+    for line in text.lines() {
+        if line.starts_with("```") {
+            fenced = !fenced;
+        }
+        let keep = fenced
+            || line.len() <= width
+            || line.starts_with('|')
+            || line.starts_with('#')
+            || line.starts_with("![");
+        if keep {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        let indent = if line.starts_with("- ") { "  " } else { "" };
+        let mut current = String::new();
+        for word in line.split(' ') {
+            if !current.is_empty() && current.len() + 1 + word.len() > width {
+                out.push_str(&current);
+                out.push('\n');
+                current = indent.to_owned();
+            } else if !current.is_empty() && current != indent {
+                current.push(' ');
+            }
+            current.push_str(word);
+        }
+        out.push_str(&current);
+        out.push('\n');
+    }
+    out
+}
+
 /// The section's heading in BENCHMARKS.md.
 pub const HEADING: &str = "## Receivers side by side";
 
@@ -367,6 +405,30 @@ mod tests {
         one.rates[0].truncate(1);
         // 10k (its median) / 5k (the unverified row's).
         assert_eq!(paired(&one, &unverified, 0, ratio), Some(2.0));
+    }
+
+    #[test]
+    fn prose_is_wrapped_and_everything_else_kept() {
+        let text = "# A heading that is long enough to be wrapped if it were prose at all\n\
+                    one two three four five six seven\n\
+                    - item one two three four five\n\
+                    | a table row that is longer than the width | x |\n\
+                    ```sh\ncargo xtask bench receivers --and --many --options\n```\n";
+        let wrapped = wrap_markdown(text, 16);
+        assert_eq!(
+            wrapped,
+            "# A heading that is long enough to be wrapped if it were prose at all\n\
+             one two three\nfour five six\nseven\n\
+             - item one two\n  three four\n  five\n\
+             | a table row that is longer than the width | x |\n\
+             ```sh\ncargo xtask bench receivers --and --many --options\n```\n"
+        );
+        for line in wrapped
+            .lines()
+            .filter(|line| !line.starts_with(['#', '|', 'c']))
+        {
+            assert!(line.len() <= 16, "{line:?}");
+        }
     }
 
     #[test]
