@@ -509,6 +509,8 @@ struct Machine {
     model: String,
     kernel: String,
     load: String,
+    /// The load average once measured (empty before).
+    load_end: String,
     tools: Vec<String>,
 }
 
@@ -561,6 +563,7 @@ fn machine(python: &str) -> Machine {
         model,
         kernel: read("/proc/sys/kernel/osrelease"),
         load: read("/proc/loadavg"),
+        load_end: String::new(),
         tools: vec![
             first_line("rustc", &["--version"]),
             wrk,
@@ -578,8 +581,13 @@ fn machine(python: &str) -> Machine {
 
 impl Machine {
     fn line(&self) -> String {
+        let end = if self.load_end.is_empty() {
+            String::new()
+        } else {
+            format!(", {} at the end", self.load_end)
+        };
         format!(
-            "{} vCPU {}, Linux {}, load average {} at the start",
+            "{} vCPU {}, Linux {}, load average {} at the start{end}",
             self.cpus, self.model, self.kernel, self.load
         )
     }
@@ -692,7 +700,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let node = peers::node(&dir.join("peers"))?;
     let python = peers::python(&dir.join("peers"))?;
     let python_program = python.argv.first().cloned().unwrap_or_default();
-    let machine = machine(&python_program);
+    let mut machine = machine(&python_program);
     let pinning = pinning();
 
     let token = random_token()?;
@@ -851,6 +859,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
         }
     }
     drop(cases);
+    // Another process that ran meanwhile shows here (the start's figure does not see it).
+    machine.load_end = std::fs::read_to_string("/proc/loadavg")
+        .map(|text| {
+            text.split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .unwrap_or_default();
     for run in running {
         // The gateway before its upstream.
         drop(run.others);
