@@ -121,7 +121,9 @@ fn bench_route<F>(
 }
 
 fn bench(c: &mut Criterion) {
+    // Timers on: the core's body deadline runs on the runtime's clock.
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
         .build()
         .expect("a tokio runtime");
     let verifier = Verifier::new(Token::new(TOKEN).expect("not empty"));
