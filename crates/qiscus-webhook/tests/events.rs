@@ -1501,3 +1501,31 @@ proptest! {
         prop_assert_eq!((payload.from, payload.message, payload.room, payload.r#type), (None, None, None, None));
     }
 }
+
+/// A key repeated in one object means two things to two JSON readers; both parse paths
+/// refuse it, at any depth and for any type (found by the axum_extractor fuzz target: a
+/// repeated `payload.message.type` was 400 through `from_slice` and 200 through `json::parse`).
+#[test]
+fn a_repeated_key_is_refused_by_both_parse_paths() {
+    let repeated = [
+        br#"{"payload":{"message":{"type":"text","type":"group"}},"type":"post_comment_mobile"}"#
+            .as_slice(),
+        br#"{"type":"post_comment_rest","type":"post_comment_rest"}"#,
+        br#"{"payload":{"extras":{"a":1,"a":1}},"type":"post_comment_mobile"}"#,
+        br#"{"payload":{"rooms":[{"x":1},{"y":1,"y":2}]},"type":"some_new_event"}"#,
+    ];
+    for body in repeated {
+        let text = String::from_utf8_lossy(body);
+        assert!(
+            Event::from_slice(body).is_err(),
+            "from_slice accepted {text}"
+        );
+        let generic = qiscus_webhook::json::parse::<Event>(body);
+        assert!(generic.is_err(), "json::parse accepted {text}");
+        assert!(serde_json::from_slice::<Event>(body).is_err(), "{text}");
+    }
+    // The same keys, once each, in sibling objects: fine on both paths.
+    let once = br#"{"payload":{"rooms":[{"y":1},{"y":2}]},"type":"some_new_event"}"#;
+    assert!(Event::from_slice(once).is_ok());
+    assert!(qiscus_webhook::json::parse::<Event>(once).is_ok());
+}

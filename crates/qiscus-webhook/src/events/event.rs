@@ -4,10 +4,13 @@ use alloc::string::String;
 
 use core::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, Error as _, IgnoredAny, MapAccess, Unexpected};
+use alloc::collections::BTreeSet;
+
+use serde::de::{self, Deserialize, Deserializer, Error as _, MapAccess, Unexpected};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
+use super::strict::{self, StrictValue, UniqueKeys};
 use super::time::payload_event_time;
 use super::{EventTime, Id, Message, Room, User};
 
@@ -37,9 +40,8 @@ const POST_COMMENT_REST: &str = "post_comment_rest";
 /// [`Event::from_slice`] reports serde_json's error with its line and column in the body.
 /// (Through a generic deserializer, such as `serde_json::from_value` or
 /// [`Verifier::verify_and_parse`](crate::Verifier::verify_and_parse), a known event is read
-/// whole before its type is known, so a misfit there has no position; and a member repeated
-/// in one object counts once, the last time, where `from_slice` refuses a repeated typed
-/// member of a known event.)
+/// whole before its type is known, so a misfit there has no position.) Both paths refuse a key
+/// repeated in any object of the event: the same bytes mean one thing whichever reads them.
 ///
 /// # Serialising
 ///
@@ -98,9 +100,9 @@ impl Event {
 
     /// Parses an event from the verified body's bytes.
     ///
-    /// The bytes are read twice: once for the `type` (Qiscus sends it last), skipping the
-    /// rest; then, for a known type, straight into the model, so that an error keeps
-    /// serde_json's line and column in the body.
+    /// The bytes are read twice: once for the `type` (Qiscus sends it last), skipping the rest
+    /// but refusing a key repeated in any object; then, for a known type, straight into the
+    /// model, so that an error keeps serde_json's line and column in the body.
     ///
     /// ```
     /// use qiscus_webhook::events::Event;
@@ -171,8 +173,9 @@ fn known_from_slice(body: &[u8]) -> Result<PostComment, serde_json::Error> {
     Ok(comment)
 }
 
-/// The first read of [`Event::from_slice`]: the event object's `type` (the last one, if
-/// repeated, as in `serde_json::Value`), every other member skipped.
+/// The first read of [`Event::from_slice`]: the event object's `type`, every other member
+/// skipped, and every object checked for a repeated key (see `strict.rs`): the one pass over
+/// the whole body before the typed parse.
 struct TypeOnly(String);
 
 impl<'de> Deserialize<'de> for TypeOnly {
@@ -192,11 +195,14 @@ impl<'de> de::Visitor<'de> for TypeOnlyVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TypeOnly, A::Error> {
         let mut event_type = None;
-        while let Some(key) = map.next_key::<MemberName>()? {
-            if key.0 {
+        let mut keys = BTreeSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let is_type = key == "type";
+            strict::insert_unique(&mut keys, key)?;
+            if is_type {
                 event_type = Some(map.next_value::<TypeValue>()?.0);
             } else {
-                map.next_value::<IgnoredAny>()?;
+                map.next_value::<UniqueKeys>()?;
             }
         }
         match event_type {
@@ -210,35 +216,12 @@ impl<'de> de::Visitor<'de> for TypeOnlyVisitor {
     }
 }
 
-/// A member name: whether it is `type`.
-struct MemberName(bool);
-
-impl<'de> Deserialize<'de> for MemberName {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct NameVisitor;
-
-        impl de::Visitor<'_> for NameVisitor {
-            type Value = MemberName;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a member name")
-            }
-
-            fn visit_str<E: de::Error>(self, name: &str) -> Result<MemberName, E> {
-                Ok(MemberName(name == "type"))
-            }
-        }
-
-        deserializer.deserialize_identifier(NameVisitor)
-    }
-}
-
 /// A `type` value: the string, or `None` for any other JSON value (skipped).
 struct TypeValue(Option<String>);
 
 impl<'de> Deserialize<'de> for TypeValue {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        match Value::deserialize(deserializer)? {
+        match StrictValue::deserialize(deserializer)?.0 {
             Value::String(event_type) => Ok(Self(Some(event_type))),
             _ => Ok(Self(None)),
         }
@@ -248,9 +231,18 @@ impl<'de> Deserialize<'de> for TypeValue {
 impl<'de> Deserialize<'de> for Event {
     /// Through a generic deserializer: the object is read whole (as raw JSON) before its
     /// `type` decides the variant, so a misfit of a known event has no position. Prefer
-    /// [`Event::from_slice`] on bytes.
+    /// [`Event::from_slice`] on bytes. A repeated key in any object is refused, as
+    /// `from_slice` refuses it: both paths give one meaning to the same bytes.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut fields = Map::<String, Value>::deserialize(deserializer)?;
+        let mut fields = match StrictValue::deserialize(deserializer)?.0 {
+            Value::Object(fields) => fields,
+            _ => {
+                return Err(D::Error::invalid_type(
+                    Unexpected::Other("a JSON value that is not an object"),
+                    &"a Qiscus event, with a string `type`",
+                ));
+            }
+        };
         let event_type = match fields.remove("type") {
             Some(Value::String(event_type)) => event_type,
             Some(_) => {

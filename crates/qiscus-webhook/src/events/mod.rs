@@ -42,6 +42,7 @@ mod id;
 mod message;
 mod parse;
 mod room;
+mod strict;
 mod time;
 mod user;
 
