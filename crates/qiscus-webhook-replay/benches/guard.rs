@@ -20,9 +20,6 @@
 //! that tallies every allocation and deallocation, divided by N; and Redis's `used_memory`
 //! (from `INFO memory`) before and after N committed deliveries, divided by N.
 
-#[path = "../tests/support/redis_server.rs"]
-mod redis_server;
-
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicIsize, Ordering};
@@ -35,7 +32,7 @@ use qiscus_webhook_replay::{
     Admission, Clock, DeliveryKey, Expiry, KeyPolicy, ManualClock, MemoryStore, Owner, RedisStore,
     ReplayGuard, ReplayStore,
 };
-use redis_server::RedisServer;
+use qiscus_webhook_testkit::redis_server::{self, RedisServer};
 
 /// Live heap bytes, all threads.
 static LIVE: AtomicIsize = AtomicIsize::new(0);

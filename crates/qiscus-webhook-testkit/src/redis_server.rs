@@ -66,6 +66,18 @@ impl RedisServer {
         self.port
     }
 
+    /// Whether `redis-server` can be run here (for benchmarks, which may leave Redis out; tests
+    /// call [`start`](Self::start) and fail without it).
+    #[must_use]
+    pub fn available() -> bool {
+        Command::new("redis-server")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    }
+
     /// `redis://127.0.0.1:PORT`.
     #[must_use]
     pub fn url(&self) -> String {

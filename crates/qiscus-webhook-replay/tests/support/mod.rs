@@ -1,8 +1,6 @@
-//! What the replay tests share: a real `redis-server` they start and stop, signed bodies, and
-//! the store harnesses the one behavioural suite runs against.
+//! What the replay tests share: a real `redis-server` they start and stop (the testkit's), signed
+//! bodies, and the store harnesses the one behavioural suite runs against.
 #![allow(dead_code)] // each test file uses its own part
-
-pub mod redis_server;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,7 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use qiscus_webhook::{Signature, Token, Verified, Verifier};
 use qiscus_webhook_replay::{DeliveryKey, ManualClock, MemoryStore, RedisStore, ReplayStore};
 
-pub use redis_server::RedisServer;
+pub use qiscus_webhook_testkit::redis_server::{RedisServer, free_port};
 
 /// The token every test body is signed with.
 pub const TOKEN: &str = "replay-test-token";
