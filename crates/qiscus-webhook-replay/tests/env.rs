@@ -193,7 +193,7 @@ async fn build_makes_the_chosen_guard() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_redis_fails_at_build_without_its_password() {
-    let port = support::free_port();
+    let port = qiscus_webhook_testkit::redis_server::free_port();
     let url = format!("redis://:hunter2@127.0.0.1:{port}/0");
     let error = config(Some(&url), None).unwrap().build().await.unwrap_err();
     assert!(matches!(error, ReplayEnvError::Connect { .. }), "{error:?}");

@@ -107,7 +107,7 @@ async fn a_hung_redis_times_out() {
 /// first webhook), and the error quotes no URL.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nothing_listening_fails_to_connect() {
-    let port = support::free_port();
+    let port = qiscus_webhook_testkit::redis_server::free_port();
     let url = format!("redis://:hunter2@127.0.0.1:{port}");
     let options = RedisOptions::default().connect_timeout(Duration::from_secs(2));
     let error = RedisStore::connect_with(&url, options).await.unwrap_err();

@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use qiscus_webhook::{Signature, Token, Verified, Verifier};
 use qiscus_webhook_replay::{DeliveryKey, ManualClock, MemoryStore, RedisStore, ReplayStore};
 
-pub use qiscus_webhook_testkit::redis_server::{RedisServer, free_port};
+pub use qiscus_webhook_testkit::redis_server::RedisServer;
 
 /// The token every test body is signed with.
 pub const TOKEN: &str = "replay-test-token";
