@@ -27,7 +27,7 @@ use qiscus_webhook_testkit::{SignedRequest, sign, wire};
 
 use crate::bench_receivers::load::{self, Load, Measured};
 use crate::bench_receivers::{Pinning, pinning};
-use crate::{provision, step};
+use crate::{machine, provision, step};
 
 /// The size of every body.
 const BODY_SIZE: usize = 2048;
@@ -364,71 +364,22 @@ fn ratio(ours: f64, theirs: f64) -> String {
     }
 }
 
-/// The first line `program args` prints (stdout, else stderr).
-fn first_line(program: &str, args: &[&str]) -> String {
-    Command::new(program)
-        .args(args)
-        .output()
-        .map(|output| {
-            let out = if output.stdout.is_empty() {
-                output.stderr
-            } else {
-                output.stdout
-            };
-            String::from_utf8_lossy(&out)
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_owned()
-        })
-        .unwrap_or_else(|_| format!("{program}: not found"))
+/// `doc` with this bench's section ([`HEADING`]) replaced, or appended.
+fn replace_section(doc: &str, section: &str) -> String {
+    machine::replace_section(doc, HEADING, section)
 }
 
 fn machine() -> String {
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find_map(|line| line.strip_prefix("model name")?.split_once(':'))
-        .map_or("unknown CPU", |(_, model)| model.trim())
-        .to_owned();
-    let first_word = |path: &str| {
-        std::fs::read_to_string(path)
-            .ok()
-            .and_then(|text| text.split_whitespace().next().map(str::to_owned))
-            .unwrap_or_default()
-    };
-    let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let wrk = first_line("wrk", &["-v"]);
-    let wrk = wrk.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
     format!(
-        "{cpus} vCPU {model}, Linux {}, load average {} at the start; {}, {}, {}",
-        first_word("/proc/sys/kernel/osrelease"),
-        first_word("/proc/loadavg"),
-        first_line("rustc", &["--version"]),
-        first_line(&nginx_program(), &["-v"]).replace("nginx version: ", ""),
-        wrk,
+        "{} vCPU {}, Linux {}, load average {} at the start; {}, {}, {}",
+        machine::cpus(),
+        machine::cpu_model(),
+        machine::first_word("/proc/sys/kernel/osrelease"),
+        machine::first_word("/proc/loadavg"),
+        machine::first_line("rustc", &["--version"]),
+        machine::first_line(&nginx_program(), &["-v"]).replace("nginx version: ", ""),
+        machine::wrk_version(),
     )
-}
-
-/// `doc` with the section at [`HEADING`] (up to the next `## `) replaced, or appended.
-fn replace_section(doc: &str, section: &str) -> String {
-    let section = section.trim_end();
-    let start = doc
-        .match_indices(HEADING)
-        .find(|(at, _)| *at == 0 || doc[..*at].ends_with('\n'))
-        .map(|(at, _)| at);
-    let Some(start) = start else {
-        return format!("{}\n\n{section}\n", doc.trim_end());
-    };
-    let after = start + HEADING.len();
-    let end = doc[after..]
-        .find("\n## ")
-        .map_or(doc.len(), |offset| after + offset + 1);
-    match &doc[end..] {
-        "" => format!("{}{section}\n", &doc[..start]),
-        rest => format!("{}{section}\n\n{rest}", &doc[..start]),
-    }
 }
 
 /// The verdict against the aim, per gateway row and load.

@@ -23,6 +23,7 @@ mod ci;
 mod demo;
 mod fuzz;
 mod hostile;
+mod machine;
 mod msrv;
 mod package;
 mod provision;

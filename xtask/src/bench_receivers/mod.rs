@@ -30,7 +30,7 @@ use qiscus_webhook_testkit::conformance::Expect;
 use qiscus_webhook_testkit::process::Example;
 use qiscus_webhook_testkit::{SignedRequest, fixtures, raw_receipt, sign, wire};
 
-use crate::step;
+use crate::{machine, step};
 use load::{Check, Load, Measured};
 use report::{Route, Row, SIZES, size_label};
 
@@ -514,66 +514,25 @@ struct Machine {
     tools: Vec<String>,
 }
 
-/// The first line `program args` prints (stdout, else stderr), trimmed.
-fn first_line(program: &str, args: &[&str]) -> String {
-    Command::new(program)
-        .args(args)
-        .output()
-        .map(|output| {
-            let out = if output.stdout.is_empty() {
-                output.stderr
-            } else {
-                output.stdout
-            };
-            String::from_utf8_lossy(&out)
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_owned()
-        })
-        .unwrap_or_else(|_| format!("{program}: not found"))
-}
-
 fn machine(python: &str) -> Machine {
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find_map(|line| line.strip_prefix("model name")?.split_once(':'))
-        .map_or_else(
-            || "unknown CPU".to_owned(),
-            |(_, model)| model.trim().to_owned(),
-        );
-    let read = |path: &str| {
-        std::fs::read_to_string(path)
-            .map(|text| {
-                text.split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned()
-            })
-            .unwrap_or_default()
-    };
-    let wrk = first_line("wrk", &["-v"]);
-    let wrk = wrk.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
     let express = peers::pinned("node", "package.json", "express").unwrap_or_default();
     let uvicorn = peers::pinned("python", "requirements.txt", "uvicorn").unwrap_or_default();
     Machine {
-        cpus: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
-        model,
-        kernel: read("/proc/sys/kernel/osrelease"),
-        load: read("/proc/loadavg"),
+        cpus: machine::cpus(),
+        model: machine::cpu_model(),
+        kernel: machine::first_word("/proc/sys/kernel/osrelease"),
+        load: machine::first_word("/proc/loadavg"),
         load_end: String::new(),
         tools: vec![
-            first_line("rustc", &["--version"]),
-            wrk,
+            machine::first_line("rustc", &["--version"]),
+            machine::wrk_version(),
             format!(
                 "Node {} (Express {express})",
-                first_line("node", &["--version"])
+                machine::first_line("node", &["--version"])
             ),
             format!(
                 "{} (uvicorn {uvicorn}, uvloop, httptools)",
-                first_line(python, &["--version"])
+                machine::first_line(python, &["--version"])
             ),
         ],
     }

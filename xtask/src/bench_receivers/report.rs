@@ -275,24 +275,7 @@ pub const HEADING: &str = "## Receivers side by side";
 /// `doc` with the section that starts at [`HEADING`] (up to the next `## ` heading) replaced
 /// by `section`, or `section` appended when there is none.
 pub fn replace_section(doc: &str, section: &str) -> String {
-    let section = section.trim_end();
-    let start = doc
-        .match_indices(HEADING)
-        .find(|(at, _)| *at == 0 || doc[..*at].ends_with('\n'))
-        .map(|(at, _)| at);
-    let Some(start) = start else {
-        return format!("{}\n\n{section}\n", doc.trim_end());
-    };
-    let after = start + HEADING.len();
-    let end = doc[after..]
-        .find("\n## ")
-        .map_or(doc.len(), |offset| after + offset + 1);
-    let rest = &doc[end..];
-    if rest.is_empty() {
-        format!("{}{section}\n", &doc[..start])
-    } else {
-        format!("{}{section}\n\n{rest}", &doc[..start])
-    }
+    crate::machine::replace_section(doc, HEADING, section)
 }
 
 #[cfg(test)]
