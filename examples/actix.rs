@@ -27,7 +27,7 @@ use qiscus_webhook_actix::replay::ReplayGuard;
 use qiscus_webhook_actix::{Verifier, VerifyQiscus, WebhookConfig, WebhookError};
 use qiscus_webhook_examples::{
     Config, HEADER_READ_TIMEOUT, Hooks, KEEP_ALIVE_TIMEOUT, event_reply, init_logging_or_exit,
-    print_listening, receipt, shutdown_signal,
+    print_listening, receipt, reply, shutdown_signal,
 };
 
 /// The exact bytes Qiscus signed: the middleware lets the request through only once the
@@ -35,7 +35,7 @@ use qiscus_webhook_examples::{
 async fn webhook(request: HttpRequest, body: web::Bytes) -> HttpResponse {
     let header = |name| request.headers().get(name).map(|value| value.as_bytes());
     let hooks = Hooks::from_values(header(Hooks::FAIL_HEADER), header(Hooks::DELAY_HEADER));
-    match hooks.reply(&body).await {
+    match reply(hooks, &body).await {
         Ok(receipt) => HttpResponse::Ok().json(receipt),
         Err(failure) => HttpResponse::InternalServerError().json(failure),
     }

@@ -29,7 +29,7 @@ use qiscus_webhook::events::Event;
 use qiscus_webhook_axum::replay::ReplayGuard;
 use qiscus_webhook_axum::{Verifier, VerifyQiscusLayer, WebhookRejection};
 use qiscus_webhook_examples::{
-    Config, Hooks, event_reply, init_logging_or_exit, print_listening, receipt, serve_http1,
+    Config, Hooks, event_reply, init_logging_or_exit, print_listening, receipt, reply, serve_http1,
     shutdown_signal,
 };
 use serde_json::Value;
@@ -40,7 +40,7 @@ async fn webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, (StatusCode, Json<Value>)> {
-    let reply = Hooks::from_http(&headers).reply(&body).await;
+    let reply = reply(Hooks::from_http(&headers), &body).await;
     reply
         .map(Json)
         .map_err(|failure| (StatusCode::INTERNAL_SERVER_ERROR, Json(failure)))

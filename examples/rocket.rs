@@ -29,7 +29,7 @@ use std::net::SocketAddr;
 
 use qiscus_webhook::events::Event;
 use qiscus_webhook_examples::{
-    Config, Hooks, event_reply, init_logging_or_exit, print_listening, receipt,
+    Config, Hooks, event_reply, init_logging_or_exit, print_listening, receipt, reply,
 };
 use qiscus_webhook_rocket::replay::ReplayGuard;
 use qiscus_webhook_rocket::{GuardedBody, GuardedJson, VerifiedBody, VerifiedJson, Verifier};
@@ -61,7 +61,7 @@ impl<'r> FromRequest<'r> for TestHooks {
 type Answer = Result<Json<Value>, (Status, Json<Value>)>;
 
 async fn answer(TestHooks(hooks): TestHooks, body: &[u8]) -> Answer {
-    let reply = hooks.reply(body).await;
+    let reply = reply(hooks, body).await;
     reply
         .map(Json)
         .map_err(|failure| (Status::InternalServerError, Json(failure)))

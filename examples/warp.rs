@@ -23,7 +23,7 @@
 
 use qiscus_webhook::events::Event;
 use qiscus_webhook_examples::{
-    Config, Hooks, event_reply, init_logging_or_exit, print_listening, receipt, serve_http1,
+    Config, Hooks, event_reply, init_logging_or_exit, print_listening, receipt, reply, serve_http1,
     shutdown_signal,
 };
 use qiscus_webhook_warp::replay::ReplayGuard;
@@ -38,7 +38,7 @@ use warp::{Filter, Rejection, Reply};
 /// The exact bytes Qiscus signed, only once the signature matched (and the guard admitted
 /// them, when it is on).
 async fn webhook(headers: HeaderMap, VerifiedBody(body, _): VerifiedBody) -> Response {
-    match Hooks::from_http(&headers).reply(&body).await {
+    match reply(Hooks::from_http(&headers), &body).await {
         Ok(receipt) => warp::reply::json(&receipt).into_response(),
         Err(failure) => {
             let failure = warp::reply::json(&failure);

@@ -186,83 +186,40 @@ pub fn event_reply(event: &Event) -> Value {
     json!({ "type": event.event_type() })
 }
 
-/// The test hooks of the examples' `POST /webhook` (the receiver contract, docs/DESIGN.md; the
-/// replay conformance rows use them): [`FAIL_HEADER`](Self::FAIL_HEADER)`: 1` makes the
-/// handler answer 500, [`DELAY_HEADER`](Self::DELAY_HEADER)`: N` makes it sleep N ms (at most
-/// [`MAX_DELAY`](Self::MAX_DELAY)) first. Read by the handler, so after verification, and
-/// after the replay guard's admission when it is on: a failure is then released, a delay
-/// holds the claim. `POST /events` has none.
+/// The test hooks of the examples' `POST /webhook` (the receiver contract, docs/DESIGN.md),
+/// as the testkit defines them for the replay conformance rows:
+/// [`FAIL_HEADER`](Hooks::FAIL_HEADER)`: 1` makes the handler answer 500,
+/// [`DELAY_HEADER`](Hooks::DELAY_HEADER)`: N` makes it sleep N ms (at most
+/// [`MAX_DELAY`](Hooks::MAX_DELAY)) first. Read by the handler, so after verification, and
+/// after the replay guard's admission when it is on: a failure is then released, a delay holds
+/// the claim. `POST /events` has none.
+pub use qiscus_webhook_testkit::conformance::replay::Hooks;
+
+/// The `/webhook` handler's answer for the verified `body` under `hooks`: after the delay,
+/// `Err` with the body of its 500 if `fail`, else `Ok` with the [`receipt`] (200).
 ///
 /// ```
-/// use std::time::Duration;
-/// use qiscus_webhook_examples::Hooks;
-///
-/// let hooks = Hooks::from_values(Some(b"1"), Some(b"250"));
-/// assert_eq!(hooks, Hooks { fail: true, delay: Duration::from_millis(250) });
-/// assert_eq!(Hooks::from_values(None, Some(b"99999")).delay, Hooks::MAX_DELAY);
-/// assert_eq!(Hooks::from_values(Some(b"yes"), Some(b"soon")), Hooks::default());
+/// use qiscus_webhook_examples::{Hooks, reply};
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
-/// assert_eq!(Hooks::default().reply(b"abc").await, Ok(qiscus_webhook_examples::receipt(b"abc")));
+/// assert_eq!(reply(Hooks::default(), b"abc").await, Ok(qiscus_webhook_examples::receipt(b"abc")));
 /// let failing = Hooks { fail: true, ..Hooks::default() };
-/// assert_eq!(failing.reply(b"abc").await.unwrap_err().to_string(), r#"{"error":"example_failure"}"#);
+/// assert_eq!(reply(failing, b"abc").await.unwrap_err().to_string(), r#"{"error":"example_failure"}"#);
 /// # }
 /// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Hooks {
-    /// Answer 500 `{"error":"example_failure"}` instead of the receipt.
-    pub fail: bool,
-    /// Sleep this long before answering.
-    pub delay: Duration,
-}
-
-impl Hooks {
-    /// `X-Example-Fail` (lowercase, as `http` spells header names).
-    pub const FAIL_HEADER: &'static str = "x-example-fail";
-    /// `X-Example-Delay-Ms` (lowercase).
-    pub const DELAY_HEADER: &'static str = "x-example-delay-ms";
-    /// The longest delay a request can ask for: 5 seconds.
-    pub const MAX_DELAY: Duration = Duration::from_millis(5000);
-
-    /// From the two headers' values, if present: `fail` when the first is `1`; `delay` the
-    /// second's milliseconds, capped at [`MAX_DELAY`](Self::MAX_DELAY) (none if it is not a
-    /// whole number).
-    #[must_use]
-    pub fn from_values(fail: Option<&[u8]>, delay: Option<&[u8]>) -> Self {
-        let millis = delay
-            .and_then(|value| std::str::from_utf8(value).ok())
-            .and_then(|value| value.trim().parse::<u64>().ok())
-            .unwrap_or(0);
-        Self {
-            fail: fail.is_some_and(|value| value.trim_ascii() == b"1"),
-            delay: Duration::from_millis(millis).min(Self::MAX_DELAY),
-        }
+///
+/// # Errors
+///
+/// `{"error":"example_failure"}`, to answer with 500, when `hooks.fail` is set.
+pub async fn reply(hooks: Hooks, body: &[u8]) -> Result<Value, Value> {
+    if !hooks.delay.is_zero() {
+        tokio::time::sleep(hooks.delay).await;
     }
-
-    /// From an `http` 1.x request's headers (axum, warp).
-    #[must_use]
-    pub fn from_http(headers: &http::HeaderMap) -> Self {
-        let value = |name: &str| headers.get(name).map(http::HeaderValue::as_bytes);
-        Self::from_values(value(Self::FAIL_HEADER), value(Self::DELAY_HEADER))
-    }
-
-    /// The `/webhook` handler's answer for the verified `body`: after [`delay`](Self::delay),
-    /// `Err` with the body of its 500 if [`fail`](Self::fail), else `Ok` with the
-    /// [`receipt`] (200).
-    ///
-    /// # Errors
-    ///
-    /// `{"error":"example_failure"}`, to answer with 500, when [`fail`](Self::fail) is set.
-    pub async fn reply(self, body: &[u8]) -> Result<Value, Value> {
-        if !self.delay.is_zero() {
-            tokio::time::sleep(self.delay).await;
-        }
-        if self.fail {
-            Err(json!({ "error": "example_failure" }))
-        } else {
-            Ok(receipt(body))
-        }
+    if hooks.fail {
+        Err(json!({ "error": "example_failure" }))
+    } else {
+        Ok(receipt(body))
     }
 }
 
