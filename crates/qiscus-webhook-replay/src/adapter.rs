@@ -1,5 +1,6 @@
 //! What every framework adapter does with the guard, written once: [`ReplayGuard::admit`]
-//! (the handler runs, or the request is answered without it: [`NotRun`]) and
+//! (the handler runs, or the request is answered without it: [`NotRun`]),
+//! `ReplayGuard::admit_json` (feature `json`: admit, then parse, for the typed extractors) and
 //! [`ReplayGuard::run`] (admit, the handler, then commit or release on its status), for
 //! middleware.
 
@@ -125,6 +126,68 @@ impl ReplayGuard {
             Admission::Run(ticket) => Ok(ticket),
             Admission::Duplicate => Err(NotRun::Duplicate),
         }
+    }
+
+    /// [`admit`](Self::admit), then the verified body parsed as `T` by the core's
+    /// [`json::parse`](qiscus_webhook::json::parse): what a guarded typed extractor
+    /// (`GuardedJson<T>` in each adapter) hands its handler. The guard answers first, so a
+    /// duplicate or a stale event is answered as such whatever the body holds; a body that
+    /// does not parse as `T` is refused 400 `invalid_payload` and its claim is released before
+    /// the answer goes out, so it is never remembered as handled.
+    ///
+    /// ```
+    /// # use qiscus_webhook::{Error, Token, Verifier};
+    /// use qiscus_webhook_replay::{MemoryStore, NotRun, ReplayGuard};
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Ping {
+    ///     r#type: String,
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// # let verifier = Verifier::new(Token::new("secret")?);
+    /// let guard = ReplayGuard::new(MemoryStore::default());
+    /// let body = br#"{"type":"ping"}"#;
+    /// # let verified = verifier.verify(body, &verifier.sign(body))?;
+    /// // `verified`: the result of verifying `body`.
+    /// let (ping, ticket) = guard.admit_json::<Ping>(&verified, body).await?;
+    /// assert_eq!(ping.r#type, "ping");
+    /// ticket.commit().await?;
+    ///
+    /// let not_a_ping = br#"{"kind":"ping"}"#;
+    /// # let verified = verifier.verify(not_a_ping, &verifier.sign(not_a_ping))?;
+    /// let refused = guard.admit_json::<Ping>(&verified, not_a_ping).await;
+    /// let Err(NotRun::Rejected(rejection)) = refused else { panic!("parsed") };
+    /// assert_eq!(rejection.error(), Error::InvalidPayload);
+    /// // Released, not remembered: the same bytes are admitted again.
+    /// assert!(guard.admit(&verified, not_a_ping).await.is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`admit`](Self::admit), or [`NotRun::Rejected`] with the core's
+    /// `invalid_payload` rejection.
+    #[cfg(feature = "json")]
+    pub async fn admit_json<T>(
+        &self,
+        verified: &Verified,
+        body: &[u8],
+    ) -> Result<(T, Ticket), NotRun>
+    where
+        T: serde::de::DeserializeOwned,
+    {
+        let ticket = self.admit(verified, body).await?;
+        // The match ends before the await: no `T` is held across it (the future stays `Send`
+        // whatever `T` is).
+        let rejection = match qiscus_webhook::json::parse(body) {
+            Ok(value) => return Ok((value, ticket)),
+            Err(rejection) => rejection,
+        };
+        // Released before the answer, so a retry that follows it at once runs.
+        let _ = ticket.release().await;
+        Err(NotRun::Rejected(rejection))
     }
 
     /// A guarded handler, for middleware: [`admit`](Self::admit), then `handler()` only if
