@@ -93,7 +93,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use qiscus_webhook::replay::{DeliveryKey, Expiry};
 use qiscus_webhook::{SIGNATURE_HEADER, Verifier};
 use qiscus_webhook_replay::{
-    BoxFuture, Claim, MemoryStore, Owner, ReplayGuard, ReplayStore, StoreError,
+    BoxFuture, Claim, DUPLICATE_BODY, MemoryStore, Owner, ReplayGuard, ReplayStore, StoreError,
 };
 use serde_json::{Value, json};
 
@@ -628,6 +628,71 @@ impl fmt::Debug for Backend {
             #[cfg(feature = "redis-server")]
             Self::Redis { .. } => "Redis",
         })
+    }
+}
+
+/// The path of the typed route [`check_typed`] sends to.
+pub const TYPED_PATH: &str = "/events";
+
+/// The typed guarded form (each adapter's `GuardedJson<Event>`), on a fresh guard: `send`
+/// sends the request (a POST of a body signed with [`TOKEN`] to [`TYPED_PATH`]) to the app,
+/// whose handler there answers 200 with the event's type as a JSON string and commits its
+/// claim (or lets the adapter commit it on that 2xx). Checked, in order:
+///
+/// - an event: 200 `"post_comment_mobile"`; the same bytes again: 200
+///   `{"status":"duplicate"}` (`application/json`);
+/// - an event from 2017 whose `type` is not a string: 401 `stale_event` (the guard answers
+///   before the body is parsed);
+/// - `{"type":7}` and `not json`, each twice: 400 `invalid_payload` both times (the claim is
+///   released, so it is never answered as a duplicate).
+///
+/// # Panics
+///
+/// At the first answer that differs, naming the step.
+pub async fn check_typed<F>(send: F)
+where
+    F: AsyncFn(RequestSpec) -> Answer,
+{
+    let expect = async |what: &str, body: &[u8], want: Answer| {
+        let headers = [
+            ("content-type".to_owned(), "application/json".to_owned()),
+            (SIGNATURE_HEADER.to_owned(), sign(TOKEN, body)),
+        ];
+        let answer = send(RequestSpec::new(TYPED_PATH, headers, body)).await;
+        assert_eq!(
+            (answer.status, answer.body.as_slice()),
+            (want.status, want.body.as_slice()),
+            "typed guarded form, {what}: wrong answer"
+        );
+        if want.status == 200 && want.body.starts_with(b"{") {
+            assert_eq!(
+                answer.content_type.as_deref(),
+                Some("application/json"),
+                "typed guarded form, {what}: content-type"
+            );
+        }
+    };
+    let event = br#"{"payload":{},"type":"post_comment_mobile"}"#;
+    expect(
+        "an event",
+        event,
+        Answer::json(200, r#""post_comment_mobile""#),
+    )
+    .await;
+    expect(
+        "the same event again",
+        event,
+        Answer::json(200, DUPLICATE_BODY),
+    )
+    .await;
+    let old = br#"{"payload":{"message":{"timestamp":"2017-09-23T10:34:44Z"}},"type":7}"#;
+    let stale = Answer::json(401, r#"{"error":"stale_event"}"#);
+    expect("a stale body that is not an event", old, stale).await;
+    for body in [&br#"{"type":7}"#[..], b"not json"] {
+        for attempt in ["", " again"] {
+            let invalid = Answer::json(400, r#"{"error":"invalid_payload"}"#);
+            expect(&format!("not an event{attempt}"), body, invalid).await;
+        }
     }
 }
 
