@@ -1,5 +1,6 @@
-//! The replay guard (feature `replay`): [`GuardedBody`], the extractor that hands the handler
-//! a claim, and [`ReplayRejection`], its answer when the handler must not run.
+//! The replay guard (feature `replay`): [`GuardedBody`] and [`GuardedJson`], the extractors
+//! that hand the handler a claim, and [`ReplayRejection`], their answer when the handler must
+//! not run.
 
 use axum::extract::{FromRef, FromRequest, Request};
 use axum::response::{IntoResponse, Response};
@@ -8,6 +9,7 @@ use http::HeaderValue;
 use http::header::CONTENT_TYPE;
 use qiscus_webhook::{Verified, Verifier};
 use qiscus_webhook_replay::{DUPLICATE_BODY, NotRun, ReplayGuard, Ticket};
+use serde::de::DeserializeOwned;
 
 use crate::{VerifiedBody, WebhookRejection};
 
@@ -94,7 +96,69 @@ where
     }
 }
 
-/// Why [`GuardedBody`] did not reach the handler, as an axum response: a duplicate, answered
+/// [`GuardedBody`], then the body parsed as `T` ([`ReplayGuard::admit_json`]): the guard
+/// answers first (a duplicate is a duplicate whatever it holds), and a verified body that
+/// does not parse is refused 400 `invalid_payload` with its claim released. Finished as
+/// [`GuardedBody`]'s ticket is. Must be the handler's **last argument**.
+///
+/// ```
+/// use axum::{Router, extract::FromRef, routing::post};
+/// use qiscus_webhook_axum::events::Event;
+/// use qiscus_webhook_axum::replay::{MemoryStore, ReplayGuard};
+/// use qiscus_webhook_axum::{GuardedJson, Token, Verifier};
+///
+/// #[derive(Clone)]
+/// struct AppState {
+///     verifier: Verifier,
+///     guard: ReplayGuard,
+/// }
+/// # impl FromRef<AppState> for Verifier {
+/// #     fn from_ref(state: &AppState) -> Self {
+/// #         state.verifier.clone()
+/// #     }
+/// # }
+/// # impl FromRef<AppState> for ReplayGuard {
+/// #     fn from_ref(state: &AppState) -> Self {
+/// #         state.guard.clone()
+/// #     }
+/// # }
+/// // `impl FromRef<AppState>` for `Verifier` and `ReplayGuard`, as for `GuardedBody`.
+///
+/// async fn events(GuardedJson(event, _, ticket): GuardedJson<Event>) -> String {
+///     // ... handle the event; then remember it, so that a redelivery is a duplicate.
+///     let _ = ticket.commit().await;
+///     event.event_type().to_owned()
+/// }
+///
+/// let verifier = Verifier::new(Token::new("signature token")?);
+/// let guard = ReplayGuard::new(MemoryStore::default());
+/// let app: Router = Router::new()
+///     .route("/events", post(events))
+///     .with_state(AppState { verifier, guard });
+/// # Ok::<(), qiscus_webhook_axum::qiscus_webhook::TokenError>(())
+/// ```
+#[derive(Debug)]
+pub struct GuardedJson<T>(pub T, pub Verified, pub Ticket);
+
+impl<S, T> FromRequest<S> for GuardedJson<T>
+where
+    S: Send + Sync,
+    Verifier: FromRef<S>,
+    ReplayGuard: FromRef<S>,
+    T: DeserializeOwned,
+{
+    type Rejection = ReplayRejection;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let VerifiedBody(bytes, verified) = VerifiedBody::from_request(request, state).await?;
+        let (value, ticket) = ReplayGuard::from_ref(state)
+            .admit_json(&verified, &bytes)
+            .await?;
+        Ok(Self(value, verified, ticket))
+    }
+}
+
+/// Why [`GuardedBody`] or [`GuardedJson`] did not reach the handler, as an axum response: a duplicate, answered
 /// 200 `{"status":"duplicate"}` (`application/json`), or a refusal, answered as
 /// [`WebhookRejection`] answers it (the guard's 401 `stale_event`, 409
 /// `delivery_in_progress` and 503 `replay_store_unavailable` with `Retry-After`, or

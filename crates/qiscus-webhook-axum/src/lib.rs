@@ -10,7 +10,7 @@ mod rejection;
 
 pub use extract::{VerifiedBody, VerifiedJson};
 #[cfg(feature = "replay")]
-pub use guarded::{GuardedBody, ReplayRejection};
+pub use guarded::{GuardedBody, GuardedJson, ReplayRejection};
 pub use layer::{VerifyQiscus, VerifyQiscusLayer};
 pub use rejection::WebhookRejection;
 

@@ -1,15 +1,23 @@
 //! The conformance replay rows (the testkit's `conformance::replay`), in process, on both
 //! guarded forms: the layer (`VerifyQiscusLayer::with_replay`, in front of a handler with
 //! axum's own extractors) and the extractor (`GuardedBody`, the handler commits its claim, or
-//! drops it on a failure); each with the memory store and with a real `redis-server`.
+//! drops it on a failure); each with the memory store and with a real `redis-server`. Then
+//! the typed extractor, `GuardedJson`, through the testkit's `check_typed`.
 
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRef, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json, Router, routing::post};
-use qiscus_webhook_axum::{GuardedBody, ReplayGuard, Verified, Verifier, VerifyQiscusLayer};
-use qiscus_webhook_testkit::conformance::replay::{Answer, Harness, Hooks, Receiver, Setup, Store};
+use qiscus_webhook_axum::events::Event;
+use qiscus_webhook_axum::replay::MemoryStore;
+use qiscus_webhook_axum::{
+    GuardedBody, GuardedJson, ReplayGuard, Verified, Verifier, VerifyQiscusLayer,
+};
+use qiscus_webhook_testkit::conformance::replay::{
+    Answer, Harness, Hooks, Receiver, Setup, Store, TYPED_PATH, check_typed,
+};
+use qiscus_webhook_testkit::spec::RequestSpec;
 use tower::ServiceExt;
 
 /// The receiver's answer as a response.
@@ -76,16 +84,37 @@ fn with_extractor(setup: Setup) -> Router {
         .with_state(AppState(setup))
 }
 
+async fn send(app: &Router, request: RequestSpec) -> Answer {
+    let request = request.into_http().expect("a valid request").map(Body::new);
+    let response = app.clone().oneshot(request).await.expect("infallible");
+    Answer::from_http(response).await.expect("a readable body")
+}
+
 async fn run(store: Store, app: fn(Setup) -> Router) {
     let harness = Harness::start(store).await;
     let app = app(harness.setup());
     harness
-        .check(async |request| {
-            let request = request.into_http().expect("a valid request").map(Body::new);
-            let response = app.clone().oneshot(request).await.expect("infallible");
-            Answer::from_http(response).await.expect("a readable body")
-        })
+        .check(async |request| send(&app, request).await)
         .await;
+}
+
+/// `GuardedJson<Event>`: the guard answers before the body is parsed, and a body that is not
+/// an event is refused 400 with its claim released.
+#[tokio::test]
+async fn typed_extractor() {
+    async fn events(GuardedJson(event, _, ticket): GuardedJson<Event>) -> Json<String> {
+        ticket.commit().await.expect("the store answers");
+        Json(event.event_type().to_owned())
+    }
+    let setup = Setup {
+        verifier: qiscus_webhook_testkit::conformance::verifier(),
+        guard: ReplayGuard::new(MemoryStore::default()),
+        receiver: Receiver::default(),
+    };
+    let app = Router::new()
+        .route(TYPED_PATH, post(events))
+        .with_state(AppState(setup));
+    check_typed(async |request| send(&app, request).await).await;
 }
 
 #[tokio::test]
