@@ -1,6 +1,6 @@
-//! The replay guard (feature `replay`): [`GuardedBody`], the extractor that hands the handler
-//! a claim, [`DuplicateDelivery`], its answer to a duplicate, and the middleware's guarded
-//! call.
+//! The replay guard (feature `replay`): [`GuardedBody`] and [`GuardedJson`], the extractors
+//! that hand the handler a claim, [`DuplicateDelivery`], their answer to a duplicate, and the
+//! middleware's guarded call.
 
 use std::fmt;
 
@@ -13,6 +13,7 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError};
 use futures_util::future::LocalBoxFuture;
 use qiscus_webhook::{Error, Verified};
 use qiscus_webhook_replay::{DUPLICATE_BODY, NotRun, ReplayGuard, Ticket};
+use serde::de::DeserializeOwned;
 
 use crate::{WebhookConfig, WebhookError};
 
@@ -57,16 +58,7 @@ impl FromRequest for GuardedBody {
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let (request, payload) = (request.clone(), payload.take());
         Box::pin(async move {
-            let config = WebhookConfig::require(&request)?;
-            let Some(guard) = config.replay_guard() else {
-                let unguarded = qiscus_webhook::drive::refuse(Error::NotConfigured);
-                return Err(WebhookError::from(unguarded).into());
-            };
-            let (bytes, verified) =
-                match crate::verify(config.verifier(), request.headers(), payload).await {
-                    Ok(verified) => verified,
-                    Err(rejection) => return Err(config.reject(rejection, &request)),
-                };
+            let (config, guard, bytes, verified) = verify(&request, payload).await?;
             match guard.admit(&verified, &bytes).await {
                 Ok(ticket) => Ok(Self(bytes, verified, ticket)),
                 Err(not_run) => Err(refuse(not_run, &config, &request)),
@@ -75,9 +67,69 @@ impl FromRequest for GuardedBody {
     }
 }
 
+/// [`GuardedBody`], then the body parsed as `T` ([`ReplayGuard::admit_json`]): the guard
+/// answers first (a duplicate is a duplicate whatever it holds), and a verified body that
+/// does not parse is refused 400 `invalid_payload` (through the configuration's error
+/// handler) with its claim released. Finished as [`GuardedBody`]'s ticket is.
+///
+/// ```
+/// use actix_web::{App, web};
+/// use qiscus_webhook_actix::events::Event;
+/// use qiscus_webhook_actix::replay::{MemoryStore, ReplayGuard};
+/// use qiscus_webhook_actix::{GuardedJson, Token, Verifier, WebhookConfig};
+///
+/// async fn events(GuardedJson(event, _, ticket): GuardedJson<Event>) -> String {
+///     // ... handle the event; then remember it, so that a redelivery is a duplicate.
+///     let _ = ticket.commit().await;
+///     event.event_type().to_owned()
+/// }
+///
+/// let verifier = Verifier::new(Token::new("signature token")?);
+/// let guard = ReplayGuard::new(MemoryStore::default());
+/// let app = App::new()
+///     .app_data(WebhookConfig::new(verifier).replay(guard))
+///     .route("/events", web::post().to(events));
+/// # Ok::<(), qiscus_webhook_actix::qiscus_webhook::TokenError>(())
+/// ```
+#[derive(Debug)]
+pub struct GuardedJson<T>(pub T, pub Verified, pub Ticket);
+
+impl<T: DeserializeOwned + 'static> FromRequest for GuardedJson<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let (request, payload) = (request.clone(), payload.take());
+        Box::pin(async move {
+            let (config, guard, bytes, verified) = verify(&request, payload).await?;
+            match guard.admit_json(&verified, &bytes).await {
+                Ok((value, ticket)) => Ok(Self(value, verified, ticket)),
+                Err(not_run) => Err(refuse(not_run, &config, &request)),
+            }
+        })
+    }
+}
+
+/// The guarded extractors' first half: the configuration and its guard (a configuration
+/// without one is `webhook_not_configured`, before the body is read), then verification.
+async fn verify(
+    request: &HttpRequest,
+    payload: Payload,
+) -> Result<(WebhookConfig, ReplayGuard, Bytes, Verified), actix_web::Error> {
+    let config = WebhookConfig::require(request)?;
+    let Some(guard) = config.replay_guard().cloned() else {
+        let unguarded = qiscus_webhook::drive::refuse(Error::NotConfigured);
+        return Err(WebhookError::from(unguarded).into());
+    };
+    match crate::verify(config.verifier(), request.headers(), payload).await {
+        Ok((bytes, verified)) => Ok((config, guard, bytes, verified)),
+        Err(rejection) => Err(config.reject(rejection, request)),
+    }
+}
+
 /// A duplicate delivery, as an actix-web error whose response is the duplicate's answer:
-/// 200 `{"status":"duplicate"}` (`application/json`). How [`GuardedBody`] answers without the
-/// handler; find it with [`as_error`](actix_web::Error::as_error).
+/// 200 `{"status":"duplicate"}` (`application/json`). How [`GuardedBody`] and [`GuardedJson`]
+/// answer without the handler; find it with [`as_error`](actix_web::Error::as_error).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DuplicateDelivery;
 

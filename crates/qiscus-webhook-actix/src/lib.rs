@@ -13,7 +13,7 @@ pub use config::WebhookConfig;
 pub use error::WebhookError;
 pub use extract::{VerifiedBody, VerifiedJson};
 #[cfg(feature = "replay")]
-pub use guarded::{DuplicateDelivery, GuardedBody};
+pub use guarded::{DuplicateDelivery, GuardedBody, GuardedJson};
 pub use middleware::VerifyQiscus;
 #[doc(hidden)]
 pub use middleware::VerifyQiscusMiddleware;

@@ -2,13 +2,19 @@
 //! (`actix_web::test`), on every guarded form: the middleware configured directly on a
 //! resource, the middleware from `app_data` on a scope, and the extractor (`GuardedBody`, the
 //! handler commits its claim, or drops it on a failure); each with the memory store and with a
-//! real `redis-server`.
+//! real `redis-server`. Then the typed extractor, `GuardedJson`, through the testkit's
+//! `check_typed`.
 
+use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 use actix_web::{App, HttpRequest, HttpResponse, test, web};
-use qiscus_webhook_actix::{GuardedBody, Verified, VerifyQiscus, WebhookConfig};
-use qiscus_webhook_testkit::conformance::replay::{Answer, Harness, Hooks, Receiver, Setup, Store};
+use qiscus_webhook_actix::events::Event;
+use qiscus_webhook_actix::replay::{MemoryStore, ReplayGuard};
+use qiscus_webhook_actix::{GuardedBody, GuardedJson, Verified, VerifyQiscus, WebhookConfig};
+use qiscus_webhook_testkit::conformance::replay::{
+    Answer, Harness, Hooks, Receiver, Setup, Store, TYPED_PATH, check_typed,
+};
 use qiscus_webhook_testkit::spec::RequestSpec;
 
 #[derive(Debug, Clone, Copy)]
@@ -94,26 +100,50 @@ fn request(spec: RequestSpec) -> test::TestRequest {
     builder.set_payload(spec.body.bytes())
 }
 
+/// The app's response as an [`Answer`].
+async fn answer(response: ServiceResponse) -> Answer {
+    let header = |name| {
+        let value = response.headers().get(name)?;
+        value.to_str().ok().map(String::from)
+    };
+    let (content_type, retry_after) = (header(CONTENT_TYPE), header(RETRY_AFTER));
+    let status = response.status().as_u16();
+    Answer {
+        status,
+        content_type,
+        retry_after,
+        body: test::read_body(response).await.to_vec(),
+    }
+}
+
 async fn run(store: Store, form: Form) {
     let harness = Harness::start(store).await;
     let app = test::init_service(App::new().configure(configure(form, harness.setup()))).await;
     harness
         .check(async |spec| {
-            let response = test::call_service(&app, request(spec).to_request()).await;
-            let header = |name| {
-                let value = response.headers().get(name)?;
-                value.to_str().ok().map(String::from)
-            };
-            let (content_type, retry_after) = (header(CONTENT_TYPE), header(RETRY_AFTER));
-            let status = response.status().as_u16();
-            Answer {
-                status,
-                content_type,
-                retry_after,
-                body: test::read_body(response).await.to_vec(),
-            }
+            answer(test::call_service(&app, request(spec).to_request()).await).await
         })
         .await;
+}
+
+/// `GuardedJson<Event>`: the guard answers before the body is parsed, and a body that is not
+/// an event is refused 400 with its claim released.
+#[actix_web::test]
+async fn typed_extractor() {
+    async fn events(GuardedJson(event, _, ticket): GuardedJson<Event>) -> HttpResponse {
+        ticket.commit().await.expect("the store answers");
+        HttpResponse::Ok().json(event.event_type())
+    }
+    let verifier = qiscus_webhook_testkit::conformance::verifier();
+    let config = WebhookConfig::new(verifier).replay(ReplayGuard::new(MemoryStore::default()));
+    let app = App::new()
+        .app_data(config)
+        .route(TYPED_PATH, web::post().to(events));
+    let app = test::init_service(app).await;
+    check_typed(async |spec| {
+        answer(test::call_service(&app, request(spec).to_request()).await).await
+    })
+    .await;
 }
 
 #[actix_web::test]
