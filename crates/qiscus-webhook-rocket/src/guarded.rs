@@ -6,7 +6,7 @@ use std::fmt;
 use std::io::Cursor;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use qiscus_webhook::{Error, Rejection, Verified, json};
+use qiscus_webhook::{Error, Rejection, Verified};
 use qiscus_webhook_replay::{
     DUPLICATE_BODY, DUPLICATE_STATUS, Finished, NotRun, ReplayGuard, StoreError, Ticket,
 };
@@ -292,31 +292,42 @@ pub(crate) fn duplicate_response() -> Response<'static> {
         .finalize()
 }
 
-/// The verification, then the managed guard's admission.
-async fn admit(
-    request: &Request<'_>,
+/// The verification, and the managed guard to ask.
+async fn verify_guarded<'r>(
+    request: &'r Request<'_>,
     data: Data<'_>,
-) -> Result<(Vec<u8>, Verified, Claim), NotRun> {
+) -> Result<(Vec<u8>, Verified, &'r ReplayGuard), NotRun> {
     let (body, verified) = verify(request, data).await?;
-    let rocket = request.rocket();
     // The sentinels make this `None` unreachable for a guard written in a route's signature.
-    let guard = rocket
+    let guard = request
+        .rocket()
         .state::<ReplayGuard>()
         .ok_or_else(|| qiscus_webhook::drive::refuse(Error::NotConfigured))?;
-    let ticket = guard.admit(&verified, &body).await.inspect_err(|not_run| {
+    Ok((body, verified, guard))
+}
+
+/// The guard's admission (`admitted`, for the `verified` request) as the data guards hold it:
+/// a duplicate recorded for the catchers, a ticket wrapped in a [`Claim`].
+fn claim<T>(
+    request: &Request<'_>,
+    verified: Verified,
+    admitted: Result<(T, Ticket), NotRun>,
+) -> Result<(T, Verified, Claim), NotRun> {
+    let (value, ticket) = admitted.inspect_err(|not_run| {
         if let NotRun::Duplicate = not_run {
             // Recorded here, with the token that matched (`verification` says it).
             outcome::record(request, Concluded::Duplicate(verified));
         }
     })?;
-    let handoff = rocket
+    let handoff = request
+        .rocket()
         .state::<FinishedByResponse>()
         .map(|_| request.local_cache(Handoff::default).clone());
     let claim = Claim {
         ticket: Some(ticket),
         handoff,
     };
-    Ok((body, verified, claim))
+    Ok((value, verified, claim))
 }
 
 /// Records the guard's outcome (for the catchers) and turns it into Rocket's.
@@ -345,7 +356,15 @@ impl<'r> FromData<'r> for GuardedBody {
     type Error = ReplayRejection;
 
     async fn from_data(request: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
-        conclude(request, admit(request, data).await, Self)
+        let admitted = async {
+            let (body, verified, guard) = verify_guarded(request, data).await?;
+            let admitted = guard
+                .admit(&verified, &body)
+                .await
+                .map(|ticket| (body, ticket));
+            claim(request, verified, admitted)
+        };
+        conclude(request, admitted.await, Self)
     }
 }
 
@@ -358,15 +377,9 @@ where
 
     async fn from_data(request: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
         let parsed = async {
-            let (body, verified, claim) = admit(request, data).await?;
-            match json::parse(&body) {
-                Ok(value) => Ok((value, verified, claim)),
-                Err(rejection) => {
-                    // Released before the answer, so a retry that follows it at once runs.
-                    let _ = claim.release().await;
-                    Err(rejection.into())
-                }
-            }
+            let (body, verified, guard) = verify_guarded(request, data).await?;
+            let admitted = guard.admit_json(&verified, &body).await;
+            claim(request, verified, admitted)
         };
         conclude(request, parsed.await, Self)
     }

@@ -4,7 +4,7 @@
 use std::future::Future;
 
 use bytes::Bytes;
-use qiscus_webhook::{Rejection as Refusal, Verified, json};
+use qiscus_webhook::{Rejection as Refusal, Verified};
 use qiscus_webhook_replay::{DUPLICATE_BODY, DUPLICATE_STATUS, NotRun, ReplayGuard, Ticket};
 use serde::de::DeserializeOwned;
 use warp::http::header::CONTENT_TYPE;
@@ -92,8 +92,7 @@ pub fn guarded_body(
         async move {
             match guard.admit(&verified, &body).await {
                 Ok(ticket) => Ok(GuardedBody(body, verified, ticket)),
-                Err(NotRun::Duplicate) => Err(warp::reject::custom(DuplicateDelivery)),
-                Err(NotRun::Rejected(refused)) => Err(reject(refused)),
+                Err(not_run) => Err(not_run_rejection(not_run)),
             }
         }
     })
@@ -134,14 +133,23 @@ pub fn guarded_json<T>(
 where
     T: DeserializeOwned + Send + 'static,
 {
-    guarded_body(verifier, guard).and_then(
-        |GuardedBody(body, verified, ticket): GuardedBody| async move {
-            match json::parse(&body) {
-                Ok(value) => Ok(GuardedJson(value, verified, ticket)),
-                Err(refused) => Err(released(ticket, refused).await),
+    verified_body(verifier).and_then(move |VerifiedBody(body, verified)| {
+        let guard = guard.clone();
+        async move {
+            match guard.admit_json(&verified, &body).await {
+                Ok((value, ticket)) => Ok(GuardedJson(value, verified, ticket)),
+                Err(not_run) => Err(not_run_rejection(not_run)),
             }
-        },
-    )
+        }
+    })
+}
+
+/// How the guarded filters reject what the guard did not let run.
+fn not_run_rejection(not_run: NotRun) -> Rejection {
+    match not_run {
+        NotRun::Duplicate => warp::reject::custom(DuplicateDelivery),
+        NotRun::Rejected(refused) => reject(refused),
+    }
 }
 
 impl GuardedBody {
@@ -181,13 +189,6 @@ async fn finish(ticket: Ticket, reply: impl Future<Output: Reply>) -> Response {
     // A store error cannot change the answer now: the claim then lapses with its lease.
     let _ = ticket.finish(response.status().as_u16()).await;
     response
-}
-
-/// `refused`, as a rejection, once the claim is released: released before the answer, so a
-/// retry that follows it at once runs (a dropped ticket releases later, in a spawned task).
-async fn released(ticket: Ticket, refused: Refusal) -> Rejection {
-    let _ = ticket.release().await;
-    reject(refused)
 }
 
 /// The delivery was already handled (committed by the [`ReplayGuard`]): the rejection of

@@ -8,7 +8,9 @@
 use std::time::Duration;
 
 use qiscus_webhook::events::Event;
-use qiscus_webhook_testkit::conformance::replay::{Answer, Harness, Hooks, Setup, Store};
+use qiscus_webhook_testkit::conformance::replay::{
+    Answer, Harness, Hooks, Setup, Store, check_typed,
+};
 use qiscus_webhook_testkit::spec::RequestSpec;
 use qiscus_webhook_warp::replay::{MemoryStore, ReplayGuard};
 use qiscus_webhook_warp::{
@@ -17,7 +19,6 @@ use qiscus_webhook_warp::{
 };
 use tower::ServiceExt;
 use warp::http::StatusCode;
-use warp::http::header::CONTENT_TYPE;
 use warp::{Filter, Rejection, Reply};
 
 /// The handler's answer, as warp sends it: the status and the JSON as they are.
@@ -129,9 +130,8 @@ async fn replay_rows_redis_handler_finishes() {
     rows(Store::Redis, finishing_itself).await;
 }
 
-/// `guarded_json` on the memory store: a duplicate, a stale event that is not an event either
-/// (the guard answers before parsing), and bodies that are not events (400, released: never
-/// a duplicate).
+/// `guarded_json` on the memory store, through the testkit's `check_typed`: the guard answers
+/// before parsing, and bodies that are not events are 400 and released (never a duplicate).
 #[tokio::test]
 async fn guarded_json_guards_before_parsing_and_releases_a_payload_it_cannot_parse() {
     let guard = ReplayGuard::new(MemoryStore::default());
@@ -145,40 +145,7 @@ async fn guarded_json_guards_before_parsing_and_releases_a_payload_it_cannot_par
             })
         })
         .recover(recover);
-    let deliver = |body: &[u8]| {
-        warp::test::request()
-            .method("POST")
-            .path("/events")
-            .header(
-                "qiscus-sdk-signature",
-                qiscus_webhook_testkit::sign(qiscus_webhook_testkit::conformance::TOKEN, body),
-            )
-            .body(body)
-    };
-
-    let event = br#"{"payload":{},"type":"post_comment_mobile"}"#;
-    let first = deliver(event).reply(&events).await;
-    assert_eq!(first.status(), 200);
-    assert_eq!(first.body(), r#""post_comment_mobile""#);
-    let again = deliver(event).reply(&events).await;
-    assert_eq!(again.status(), 200);
-    assert_eq!(again.body(), r#"{"status":"duplicate"}"#);
-    assert_eq!(again.headers()[CONTENT_TYPE], "application/json");
-
-    // Captured in 2017, and its type is not a string: stale first.
-    let old = br#"{"payload":{"message":{"timestamp":"2017-09-23T10:34:44Z"}},"type":7}"#;
-    let refused = deliver(old).reply(&events).await;
-    assert_eq!(refused.status(), 401);
-    assert_eq!(refused.body(), r#"{"error":"stale_event"}"#);
-
-    // Fresh (or without an event time) but not an event: 400 every time, never a duplicate.
-    for body in [&br#"{"type":7}"#[..], b"not json"] {
-        for _ in 0..2 {
-            let invalid = deliver(body).reply(&events).await;
-            assert_eq!(invalid.status(), 400);
-            assert_eq!(invalid.body(), r#"{"error":"invalid_payload"}"#);
-        }
-    }
+    check_typed(async |request| send(&events, request).await).await;
 }
 
 /// A user's own recover function finds both rejections; a guard's 503 carries `Retry-After`
