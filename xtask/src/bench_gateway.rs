@@ -472,18 +472,25 @@ fn section(figures: &[[Figure; 4]; 2], method: &str, machine: &str) -> String {
     )
 }
 
-/// Where the gateway's time goes, as profiled when this bench was written (perf, `perf stat`
-/// task-clock per request, A/B builds on the 2-vCPU machine of the table): the part of the
-/// section a run does not measure.
+/// Where the gateway's time goes, as profiled (perf call graphs, `perf stat` task-clock per
+/// request, A/B builds on the 2-vCPU machine of the table): the part of the section a run does
+/// not measure.
 const WHERE: &str = "Where the gateway's added time goes: it is CPU per request (the servers' CPU \
-column), not waiting. Two hyper HTTP/1 stacks on tokio (axum's server, and hyper-util's pooled \
-client to the upstream) cost most of it, against nginx's one event loop; then, profiled when \
-this bench was written, about 5 µs for formatting the JSON access line (tracing-subscriber), \
-about 4 µs for the task the forwarding runs in (kept: a client that hangs up does not cut the \
-upstream's request short, so the replay claim records what the backend did), and a few µs for \
-the HMAC and the event-time parse of the 2 KiB body and the delivery key. Already taken out: a \
-`write` per access line (lines are buffered for at most 50 ms, as nginx's here), metric label \
-lookups per request, Nagle's delay (TCP_NODELAY on both sides).";
+column), not waiting, and half of it is the kernel's. A call-graph profile at 32 connections \
+(`perf record -g -F 1500 -p PID`, 5 s of wrk load, replay off, a frame-pointer build with line \
+tables) puts 49% of the gateway's samples under its `writev` calls (the loopback TCP send, which \
+also runs the peer's receive path and wakes the peer), 37% in waking the peer alone; nginx, \
+under the same load, spends 54% under `writev` but only 12.5% waking its peers. Both write the \
+same two times per request: the wake-up is dearer for the gateway, most likely because at its \
+lower rate wrk and the upstream are more often asleep when its answer arrives, and on a \
+virtual machine waking an idle vCPU is a round trip through the hypervisor. The gateway's own code is 27% of its \
+samples: the JSON access line 9% (tracing-subscriber), SHA-256 5%, then hyper's two HTTP/1 \
+stacks (axum's server, hyper-util's pooled client) and about 4 µs for the task the forwarding \
+runs in (kept: a client that hangs up does not cut the upstream's request short, so the replay \
+claim records what the backend did). Already taken out: a `write` per access line (lines are \
+buffered for at most 50 ms, as nginx's here), metric label lookups per request, Nagle's delay \
+(TCP_NODELAY on both sides). So the 1.5x aim is out of reach by trimming user-space code alone: \
+dropping the access line and the HMAC entirely would remove about 14% of the gateway's CPU.";
 
 fn method(settings: Settings, pinning: Pinning) -> String {
     let pinned = match (pinning.load, pinning.receiver) {
