@@ -415,6 +415,17 @@ fn a_misfit_deep_in_a_known_event_reports_its_line_and_column() {
     ] {
         let error = Event::from_slice(body.as_bytes()).expect_err(body);
         assert!(error.line() > 0 && error.column() > 0, "{body}: {error}");
+        // Through the generic Deserialize (what `VerifiedJson<Event>` uses): where the object
+        // ends, on its last line, never line 0, column 0.
+        let lines = body.lines().count();
+        let rejection = qiscus_webhook::json::parse::<Event>(body.as_bytes()).expect_err(body);
+        let source = std::error::Error::source(&rejection).expect("a payload error");
+        let payload = source
+            .downcast_ref::<qiscus_webhook::json::PayloadError>()
+            .expect("a payload error");
+        let last = body.lines().last().unwrap_or_default();
+        assert_eq!(payload.line(), lines, "{body}: {payload}");
+        assert!(payload.column() >= last.len() - 1, "{body}: {payload}");
     }
     // And for a body that is not an event at all: serde's position, as it reports it.
     for body in [

@@ -230,35 +230,46 @@ impl<'de> Deserialize<'de> for TypeValue {
 
 impl<'de> Deserialize<'de> for Event {
     /// Through a generic deserializer: the object is read whole (as raw JSON) before its
-    /// `type` decides the variant, so a misfit of a known event has no position. Prefer
-    /// [`Event::from_slice`] on bytes. A repeated key in any object is refused, as
-    /// `from_slice` refuses it: both paths give one meaning to the same bytes.
+    /// `type` decides the variant, so a misfit of a known event is reported where the object
+    /// ends (with `serde_json`: the line and column after its last member), not at the field
+    /// itself. Prefer [`Event::from_slice`] on bytes, which points at the field. A repeated
+    /// key in any object is refused, as `from_slice` refuses it: both paths give one meaning
+    /// to the same bytes.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut fields = match StrictValue::deserialize(deserializer)?.0 {
-            Value::Object(fields) => fields,
-            _ => {
-                return Err(D::Error::invalid_type(
-                    Unexpected::Other("a JSON value that is not an object"),
-                    &"a Qiscus event, with a string `type`",
-                ));
-            }
-        };
+        deserializer.deserialize_map(EventVisitor)
+    }
+}
+
+/// Reads the object, then decides, inside `visit_map`: a deserializer that knows positions
+/// (`serde_json`'s) attaches one to an error returned from there, never to one made after it
+/// returned (which would say line 0, column 0).
+struct EventVisitor;
+
+impl<'de> de::Visitor<'de> for EventVisitor {
+    type Value = Event;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a Qiscus event, with a string `type`")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Event, A::Error> {
+        let mut fields = strict::object(map)?;
         let event_type = match fields.remove("type") {
             Some(Value::String(event_type)) => event_type,
             Some(_) => {
-                return Err(D::Error::invalid_type(
+                return Err(A::Error::invalid_type(
                     Unexpected::Other("a non-string `type`"),
-                    &"a Qiscus event, with a string `type`",
+                    &self,
                 ));
             }
-            None => return Err(D::Error::missing_field("type")),
+            None => return Err(A::Error::missing_field("type")),
         };
         let comment =
-            |fields| PostComment::deserialize(Value::Object(fields)).map_err(D::Error::custom);
+            |fields| PostComment::deserialize(Value::Object(fields)).map_err(A::Error::custom);
         match event_type.as_str() {
-            POST_COMMENT_MOBILE => comment(fields).map(Self::PostCommentMobile),
-            POST_COMMENT_REST => comment(fields).map(Self::PostCommentRest),
-            _ => Ok(Self::Unknown(UnknownEvent { event_type, fields })),
+            POST_COMMENT_MOBILE => comment(fields).map(Event::PostCommentMobile),
+            POST_COMMENT_REST => comment(fields).map(Event::PostCommentRest),
+            _ => Ok(Event::Unknown(UnknownEvent { event_type, fields })),
         }
     }
 }

@@ -95,16 +95,21 @@ impl<'de> Visitor<'de> for StrictVisitor {
         Ok(Value::Array(items))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut object = Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            let StrictValue(value) = map.next_value()?;
-            if object.insert(key, value).is_some() {
-                return Err(repeated());
-            }
-        }
-        Ok(Value::Object(object))
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
+        object(map).map(Value::Object)
     }
+}
+
+/// The members of the object `map` reads, none of them (at any depth) with a repeated key.
+pub(super) fn object<'de, A: MapAccess<'de>>(mut map: A) -> Result<Map<String, Value>, A::Error> {
+    let mut object = Map::new();
+    while let Some(key) = map.next_key::<String>()? {
+        let StrictValue(value) = map.next_value()?;
+        if object.insert(key, value).is_some() {
+            return Err(repeated());
+        }
+    }
+    Ok(object)
 }
 
 /// Skips a JSON value, checking that none of its objects repeats a key (nothing is kept but
