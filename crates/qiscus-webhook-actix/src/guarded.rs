@@ -56,13 +56,9 @@ impl FromRequest for GuardedBody {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let (request, payload) = (request.clone(), payload.take());
-        Box::pin(async move {
-            let (config, guard, bytes, verified) = verify(&request, payload).await?;
-            match guard.admit(&verified, &bytes).await {
-                Ok(ticket) => Ok(Self(bytes, verified, ticket)),
-                Err(not_run) => Err(refuse(not_run, &config, &request)),
-            }
+        extract(request, payload, async |guard, verified, bytes| {
+            let ticket = guard.admit(&verified, &bytes).await?;
+            Ok(Self(bytes, verified, ticket))
         })
     }
 }
@@ -99,32 +95,38 @@ impl<T: DeserializeOwned + 'static> FromRequest for GuardedJson<T> {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let (request, payload) = (request.clone(), payload.take());
-        Box::pin(async move {
-            let (config, guard, bytes, verified) = verify(&request, payload).await?;
-            match guard.admit_json(&verified, &bytes).await {
-                Ok((value, ticket)) => Ok(Self(value, verified, ticket)),
-                Err(not_run) => Err(refuse(not_run, &config, &request)),
-            }
+        extract(request, payload, async |guard, verified, bytes| {
+            let (value, ticket) = guard.admit_json(&verified, &bytes).await?;
+            Ok(Self(value, verified, ticket))
         })
     }
 }
 
-/// The guarded extractors' first half: the configuration and its guard (a configuration
-/// without one is `webhook_not_configured`, before the body is read), then verification.
-async fn verify(
+/// What both guarded extractors do: the configuration and its guard (a configuration without
+/// one is `webhook_not_configured`, before the body is read), verification, then `admit`
+/// (the guard's question, and the extractor's value), each refusal through the
+/// configuration's error handler.
+fn extract<T: 'static>(
     request: &HttpRequest,
-    payload: Payload,
-) -> Result<(WebhookConfig, ReplayGuard, Bytes, Verified), actix_web::Error> {
-    let config = WebhookConfig::require(request)?;
-    let Some(guard) = config.replay_guard().cloned() else {
-        let unguarded = qiscus_webhook::drive::refuse(Error::NotConfigured);
-        return Err(WebhookError::from(unguarded).into());
-    };
-    match crate::verify(config.verifier(), request.headers(), payload).await {
-        Ok((bytes, verified)) => Ok((config, guard, bytes, verified)),
-        Err(rejection) => Err(config.reject(rejection, request)),
-    }
+    payload: &mut Payload,
+    admit: impl AsyncFnOnce(ReplayGuard, Verified, Bytes) -> Result<T, NotRun> + 'static,
+) -> LocalBoxFuture<'static, Result<T, actix_web::Error>> {
+    let (request, payload) = (request.clone(), payload.take());
+    Box::pin(async move {
+        let config = WebhookConfig::require(&request)?;
+        let Some(guard) = config.replay_guard().cloned() else {
+            let unguarded = qiscus_webhook::drive::refuse(Error::NotConfigured);
+            return Err(WebhookError::from(unguarded).into());
+        };
+        let (bytes, verified) =
+            match crate::verify(config.verifier(), request.headers(), payload).await {
+                Ok(verified) => verified,
+                Err(rejection) => return Err(config.reject(rejection, &request)),
+            };
+        admit(guard, verified, bytes)
+            .await
+            .map_err(|not_run| refuse(not_run, &config, &request))
+    })
 }
 
 /// A duplicate delivery, as an actix-web error whose response is the duplicate's answer:

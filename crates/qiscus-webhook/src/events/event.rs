@@ -190,7 +190,7 @@ impl<'de> de::Visitor<'de> for TypeOnlyVisitor {
     type Value = TypeOnly;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a Qiscus event, with a string `type`")
+        f.write_str(EXPECTED)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TypeOnly, A::Error> {
@@ -205,14 +205,26 @@ impl<'de> de::Visitor<'de> for TypeOnlyVisitor {
                 map.next_value::<UniqueKeys>()?;
             }
         }
-        match event_type {
-            Some(Some(event_type)) => Ok(TypeOnly(event_type)),
-            Some(None) => Err(A::Error::invalid_type(
-                Unexpected::Other("a non-string `type`"),
-                &self,
-            )),
-            None => Err(A::Error::missing_field("type")),
-        }
+        string_type(event_type, &self).map(TypeOnly)
+    }
+}
+
+/// What both event visitors expect.
+const EXPECTED: &str = "a Qiscus event, with a string `type`";
+
+/// The event's `type` from what its object held under that key (`Some(None)`: a value that
+/// is not a string), or the error both parse paths give.
+fn string_type<E: de::Error>(
+    found: Option<Option<String>>,
+    expected: &dyn de::Expected,
+) -> Result<String, E> {
+    match found {
+        Some(Some(event_type)) => Ok(event_type),
+        Some(None) => Err(E::invalid_type(
+            Unexpected::Other("a non-string `type`"),
+            expected,
+        )),
+        None => Err(E::missing_field("type")),
     }
 }
 
@@ -249,21 +261,16 @@ impl<'de> de::Visitor<'de> for EventVisitor {
     type Value = Event;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a Qiscus event, with a string `type`")
+        f.write_str(EXPECTED)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Event, A::Error> {
         let mut fields = strict::object(map)?;
-        let event_type = match fields.remove("type") {
-            Some(Value::String(event_type)) => event_type,
-            Some(_) => {
-                return Err(A::Error::invalid_type(
-                    Unexpected::Other("a non-string `type`"),
-                    &self,
-                ));
-            }
-            None => return Err(A::Error::missing_field("type")),
-        };
+        let found = fields.remove("type").map(|value| match value {
+            Value::String(event_type) => Some(event_type),
+            _ => None,
+        });
+        let event_type = string_type(found, &self)?;
         let comment =
             |fields| PostComment::deserialize(Value::Object(fields)).map_err(A::Error::custom);
         match event_type.as_str() {
