@@ -20,7 +20,9 @@
 //!
 //! - a body error (the client hung up, invalid chunking) is [`Error::BodyUnreadable`], with
 //!   the body's own error kept as the [`Rejection`]'s source;
-//! - a body that has not ended when the deadline passes is [`Error::BodyTimeout`] (408);
+//! - a body still waiting for bytes when the deadline passes is [`Error::BodyTimeout`]
+//!   (408); the deadline counts from the start of the body, and the runtime's timer is only
+//!   armed once the body makes the loop wait;
 //! - every refusal made before the body was read to its end is
 //!   [closing](Rejection::closes_connection): the adapter closes the connection instead of
 //!   draining the rest;
@@ -304,8 +306,8 @@ where
     let driven = pin!(run(started, next, |_| core::future::pending::<()>()));
     match driven.poll(&mut Context::from_waker(core::task::Waker::noop())) {
         Poll::Ready(outcome) => outcome,
-        // `run` only waits on the deadline and on `next`, polled together: `next` above is
-        // ready on every poll, so the first poll runs the loop to its end.
+        // `run` waits only when `next` is pending: `next` above is ready on every poll, so the
+        // first poll runs the loop to its end (and never makes the timer).
         Poll::Pending => unreachable!("a blocking body is never pending"),
     }
 }
@@ -351,13 +353,24 @@ where
         // Refused on the header: no byte of the body was read.
         Err(error) => return observe(Err(Rejection::from(error).closing()), 0, start),
     };
-    let mut deadline = pin!(sleep(verification.timeout()));
+    // The timer is made the first time the body makes the loop wait, for what is left of the
+    // deadline: a body already buffered whole (most webhooks) never arms one, and arming and
+    // disarming a runtime timer costs more than the rest of the loop. A body ready on every
+    // poll cannot outlive the deadline by much: the limit ends it.
+    let (timeout, mut sleep) = (verification.timeout(), Some(sleep));
+    let mut deadline = pin!(None::<D>);
     let outcome = loop {
         let step = poll_fn(|cx| {
-            if deadline.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(Step::TimedOut);
+            if let Poll::Ready(chunk) = next(cx) {
+                return Poll::Ready(Step::Chunk(chunk));
             }
-            next(cx).map(Step::Chunk)
+            if let Some(sleep) = sleep.take() {
+                deadline.set(Some(sleep(timeout.saturating_sub(start.elapsed()))));
+            }
+            match deadline.as_mut().as_pin_mut().map(|timer| timer.poll(cx)) {
+                Some(Poll::Ready(())) => Poll::Ready(Step::TimedOut),
+                _ => Poll::Pending,
+            }
         })
         .await;
         let refused = match step {
