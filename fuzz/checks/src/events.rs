@@ -13,9 +13,9 @@ use serde_json::{Map, Value};
 ///    JSON object whose `type` is a string this crate does not know parses as
 ///    [`Event::Unknown`] with that type and every other member as is; anything but an object
 ///    with a string `type` is an error, and so is JSON in which any object names a key twice
-///    (one meaning per body, whichever path parses it; the model is [`repeats_a_key`]). An event that parses serialises back to JSON that
-///    parses to an equal event (checked when the body holds no float, whose text serde_json
-///    does not promise to round-trip exactly).
+///    (one meaning per body, whichever path parses it; the model is [`repeats_a_key`]). An
+///    event that parses serialises back to JSON that parses to an equal event (checked when
+///    the body holds no float, whose text serde_json does not promise to round-trip exactly).
 /// 2. As the seed of a JSON object ([`unknown_object`]): with a `type` that is not a known
 ///    event name, serialised by serde_json, it always parses as [`Event::Unknown`].
 ///

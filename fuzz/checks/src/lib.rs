@@ -15,7 +15,7 @@ mod verify;
 #[cfg(feature = "axum")]
 pub use axum::{AxumInput, Route, Transfer, axum_extractor, check_axum};
 #[cfg(feature = "events")]
-pub use events::{events, unknown_object};
+pub use events::{events, repeats_a_key, unknown_object};
 pub use signature::{encode_header_values, header_rule, header_values, signature_parse};
 pub use verify::{ContentLength, SignatureSource, VerifyInput, check_verify, differential_verify};
 
