@@ -42,7 +42,7 @@ mod trace;
 pub use env::EnvError;
 pub use error::Error;
 pub use header::SIGNATURE_HEADER;
-pub use mac::Verified;
+pub use mac::{MAX_TOKENS, Verified};
 #[cfg(feature = "std")]
 pub use rejection::{BoxError, Rejection};
 pub use signature::{SIGNATURE_LEN, Signature, SignatureError};
@@ -50,4 +50,4 @@ pub use signature::{SIGNATURE_LEN, Signature, SignatureError};
 pub use subtle::ConstantTimeEq;
 pub use token::{Token, TokenError};
 pub use verification::Verification;
-pub use verifier::{DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, MAX_TOKENS, TooManyTokens, Verifier};
+pub use verifier::{DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, TooManyTokens, Verifier};

@@ -6,6 +6,12 @@ use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
 use crate::{Error, Signature, Token};
 
+/// How many tokens one verifier accepts at most: the current one plus up to three earlier ones.
+///
+/// Rotation needs two; the cap keeps per-request work bounded and lets a verification keep its
+/// HMAC states on the stack (no heap allocation while verifying).
+pub const MAX_TOKENS: usize = 4;
+
 /// HMAC-SHA256, the one MAC Qiscus uses.
 pub(crate) type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 

@@ -6,9 +6,9 @@ use core::time::Duration;
 
 use hmac::Mac;
 
-use crate::mac::{self, HmacSha256};
+use crate::mac::{self, HmacSha256, MAX_TOKENS};
 use crate::sink::{BodySink, Discard};
-use crate::{Error, MAX_TOKENS, Signature, Verified};
+use crate::{Error, Signature, Verified};
 
 /// A verification in progress, from [`Verifier::begin`](crate::Verifier::begin) (a body and a
 /// signature you already have) or [`Verifier::begin_request`](crate::Verifier::begin_request)

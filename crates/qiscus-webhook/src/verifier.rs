@@ -7,7 +7,7 @@ use core::time::Duration;
 
 use hmac::Mac;
 
-use crate::mac::{self, HmacSha256, key};
+use crate::mac::{self, HmacSha256, MAX_TOKENS, key};
 use crate::{Error, Signature, Token, Verification, Verified};
 
 /// The default body limit: 1 MiB, far above any Qiscus event seen in the wild.
@@ -16,12 +16,6 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 /// The default body timeout: 30 s for the whole body to arrive (Qiscus sends a few KiB at
 /// once; only a stalled or trickling client comes near it).
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// How many tokens one verifier accepts at most: the current one plus up to three earlier ones.
-///
-/// Rotation needs two; the cap keeps per-request work bounded and lets a verification keep its
-/// HMAC states on the stack (no heap allocation while verifying).
-pub const MAX_TOKENS: usize = 4;
 
 /// Verifies `QISCUS-SDK-SIGNATURE` against the raw body, in constant time.
 ///
