@@ -23,6 +23,8 @@ mod ci;
 mod demo;
 mod fuzz;
 mod hostile;
+#[cfg(test)]
+mod imports;
 mod machine;
 mod msrv;
 mod package;
