@@ -191,8 +191,11 @@ impl ReplayGuard {
                 pending: true,
             })),
             Ok(Claim::Committed) => Ok(Admission::Duplicate),
+            // What is left of a lease is never more than a lease; a store on a wall clock
+            // that was stepped back (a VM syncing its clock) would otherwise say so.
             Ok(Claim::InProgress { retry_after }) => {
-                Err(Rejection::from(Error::DeliveryInProgress).with_retry_after(retry_after))
+                Err(Rejection::from(Error::DeliveryInProgress)
+                    .with_retry_after(retry_after.min(self.lease)))
             }
             Err(error) => Err(Rejection::with_source(Error::ReplayStoreUnavailable, error)
                 .with_retry_after(self.unavailable_retry_after)),

@@ -28,7 +28,8 @@ pub enum Claim {
     /// The key was committed: a duplicate, whose handler already succeeded.
     Committed,
     /// The key is claimed by another owner whose handler has not finished; its lease ends in
-    /// `retry_after`.
+    /// `retry_after`, by the store's clock (the guard answers at most its own lease: a clock
+    /// stepped back can make what is left look longer).
     InProgress {
         /// What is left of the other owner's lease.
         retry_after: Duration,

@@ -100,6 +100,22 @@ async fn a_delivery_in_progress_is_409_with_the_lease_left() {
     assert_eq!(ticket.commit().await.unwrap(), Finished::Committed);
 }
 
+/// The CI failure of stop 21: the wall clock went back while a claim was held, and the
+/// memory store's "lease left" came out longer than the lease (`Retry-After: 31`; one
+/// nanosecond back is enough, since whole seconds round up).
+#[tokio::test]
+async fn a_clock_stepped_back_never_makes_retry_after_longer_than_the_lease() {
+    let (guard, clock) = guard(100);
+    let body = comment(5, start());
+    let ticket = run(&guard, &body).await;
+    clock.set(start() - Duration::from_millis(1_500));
+    let busy = refusal(&guard, &body).await;
+    assert_eq!(busy.error(), Error::DeliveryInProgress);
+    assert_eq!(busy.retry_after(), Some(ReplayGuard::DEFAULT_LEASE));
+    assert_eq!(busy.retry_after_secs(), Some(30));
+    assert_eq!(ticket.commit().await.unwrap(), Finished::Committed);
+}
+
 #[tokio::test]
 async fn stale_and_far_future_events_are_401_and_never_recorded() {
     let (guard, clock) = guard(100);
