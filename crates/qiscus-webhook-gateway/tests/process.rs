@@ -17,7 +17,9 @@ use support::{
 async fn sigterm_drains_the_request_in_flight_then_exits_0() {
     let upstream = Upstream::start().await;
     let gateway = Gateway::start(&upstream.url(), &[]);
-    upstream.script([Behaviour::Delay(Duration::from_millis(1500))]);
+    // Longer than the two checks below may take (2 s each), so that the request is still in
+    // flight when they run, also on a loaded machine.
+    upstream.script([Behaviour::Delay(Duration::from_secs(4))]);
     let body = fresh_event(30);
     let (addr, admin) = (gateway.addr, gateway.admin);
     let in_flight = tokio::spawn({
