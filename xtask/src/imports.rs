@@ -2,123 +2,155 @@
 //! `verifier.rs` once imported each other). A test, run by `cargo xtask ci`'s tests step.
 //!
 //! A module of `crates/qiscus-webhook/src` is a top-level file or folder (`events/` is one
-//! module). An edge is any `crate::` path in its code (comments left out, so doc links do not
-//! count): `crate::mac::key`, `crate::{Error, mac::{self, key}}`; a name the root re-exports
-//! (`crate::Verifier`) is an edge to the module it comes from.
+//! module). An edge is any path in its code that leaves it: `crate::mac::key`,
+//! `use crate::{Error, mac::{self, key}}`, or `super::` out of a top-level file; a name the
+//! root re-exports (`crate::Verifier`) is an edge to the module it comes from. The files are
+//! parsed with `syn`, so comments, doc links and strings never count.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
 
+use syn::visit::{self, Visit};
+use syn::{Item, UseTree};
+
 /// Module name -> the modules it uses.
 type Graph = BTreeMap<String, BTreeSet<String>>;
 
-/// The root's `pub use module::{A, B};` lines: re-exported name -> its module.
-fn re_exports(lib: &str) -> BTreeMap<String, String> {
-    let mut names = BTreeMap::new();
-    // Statements, not lines: rustfmt wraps a long `pub use` list over several.
-    let code: Vec<&str> = code_lines(lib).collect();
-    for statement in code.join("\n").split(';') {
-        // After any attribute (`#[cfg(feature = "std")]`) on the lines before it.
-        let Some(rest) = statement
-            .find("pub use ")
-            .map(|at| &statement[at + "pub use ".len()..])
-        else {
-            continue;
-        };
-        let Some((module, items)) = rest.split_once("::") else {
-            continue;
-        };
-        for item in top_level(items.trim().trim_start_matches('{').trim_end_matches('}')) {
-            names.insert(first_name(item), module.to_owned());
+/// The first segment (after the root) of every path each leaf of `tree` names, with `prefix`
+/// the segments before it: `mac::{self, key}` -> `mac`, `mac`.
+fn use_leaves(tree: &UseTree, prefix: &mut Vec<String>, leaves: &mut Vec<(Vec<String>, String)>) {
+    match tree {
+        UseTree::Path(path) => {
+            prefix.push(path.ident.to_string());
+            use_leaves(&path.tree, prefix, leaves);
+            prefix.pop();
         }
-    }
-    names
-}
-
-/// The lines of `source` that are code: `//` and `///` comments dropped.
-fn code_lines(source: &str) -> impl Iterator<Item = &str> {
-    source
-        .lines()
-        .filter(|line| !line.trim_start().starts_with("//"))
-}
-
-/// The leading identifier of a path item (`mac::{self, key}` -> `mac`, `Error` -> `Error`).
-fn first_name(item: &str) -> String {
-    item.trim()
-        .chars()
-        .take_while(|c| c.is_alphanumeric() || *c == '_')
-        .collect()
-}
-
-/// `a, b::{c, d}, e` split at its top-level commas.
-fn top_level(list: &str) -> Vec<&str> {
-    let (mut items, mut depth, mut start) = (Vec::new(), 0usize, 0);
-    for (at, c) in list.char_indices() {
-        match c {
-            '{' => depth += 1,
-            '}' => depth = depth.saturating_sub(1),
-            ',' if depth == 0 => {
-                items.push(&list[start..at]);
-                start = at + 1;
+        UseTree::Group(group) => {
+            for tree in &group.items {
+                use_leaves(tree, prefix, leaves);
             }
-            _ => {}
         }
+        UseTree::Name(name) => leaves.push((prefix.clone(), name.ident.to_string())),
+        UseTree::Rename(rename) => leaves.push((prefix.clone(), rename.rename.to_string())),
+        UseTree::Glob(_) => leaves.push((prefix.clone(), "*".to_owned())),
     }
-    items.push(&list[start..]);
-    items.retain(|item| !item.trim().is_empty());
-    items
 }
 
-/// The first names of every `crate::` path in `code`.
-fn crate_paths(code: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut rest = code;
-    while let Some(at) = rest.find("crate::") {
-        rest = &rest[at + "crate::".len()..];
-        if let Some(group) = rest.strip_prefix('{') {
-            let mut depth = 1usize;
-            let end = group
-                .char_indices()
-                .find(|&(_, c)| {
-                    match c {
-                        '{' => depth += 1,
-                        '}' => depth -= 1,
-                        _ => {}
-                    }
-                    depth == 0
-                })
-                .map_or(group.len(), |(end, _)| end);
-            names.extend(top_level(&group[..end]).into_iter().map(first_name));
-        } else {
-            names.push(first_name(rest));
+/// The root's `pub use module::{A, B};`: re-exported name -> its module.
+fn re_exports(lib: &syn::File) -> BTreeMap<String, String> {
+    let mut names = BTreeMap::new();
+    for item in &lib.items {
+        let Item::Use(used) = item else { continue };
+        let mut leaves = Vec::new();
+        use_leaves(&used.tree, &mut Vec::new(), &mut leaves);
+        for (path, name) in leaves {
+            if let Some(module) = path.first() {
+                names.insert(name, module.clone());
+            }
         }
     }
     names
+}
+
+/// Collects, for one file, the crate-absolute paths it names (as segment lists).
+struct Paths {
+    /// Where the visitor stands: the file's module path plus the inline `mod`s it is in.
+    at: Vec<String>,
+    found: Vec<Vec<String>>,
+}
+
+impl Paths {
+    /// `segments` made crate-absolute, if it starts with `crate`, `super` or `self`.
+    fn absolute(&self, segments: &[String]) -> Option<Vec<String>> {
+        let mut base = self.at.clone();
+        let mut rest = segments;
+        match rest.first().map(String::as_str) {
+            Some("crate") => {
+                base.clear();
+                rest = &rest[1..];
+            }
+            Some("super" | "self") => {
+                while let Some(first) = rest.first() {
+                    match first.as_str() {
+                        "super" => drop(base.pop()),
+                        "self" => {}
+                        _ => break,
+                    }
+                    rest = &rest[1..];
+                }
+            }
+            _ => return None,
+        }
+        base.extend(rest.iter().cloned());
+        Some(base)
+    }
+
+    fn record(&mut self, segments: &[String]) {
+        if let Some(path) = self.absolute(segments) {
+            self.found.push(path);
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Paths {
+    fn visit_item_mod(&mut self, module: &'ast syn::ItemMod) {
+        self.at.push(module.ident.to_string());
+        visit::visit_item_mod(self, module);
+        self.at.pop();
+    }
+
+    fn visit_item_use(&mut self, used: &'ast syn::ItemUse) {
+        let mut leaves = Vec::new();
+        use_leaves(&used.tree, &mut Vec::new(), &mut leaves);
+        for (mut path, name) in leaves {
+            if name != "self" && name != "*" {
+                path.push(name);
+            }
+            self.record(&path);
+        }
+    }
+
+    fn visit_path(&mut self, path: &'ast syn::Path) {
+        let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        self.record(&segments);
+        visit::visit_path(self, path);
+    }
 }
 
 /// The graph of the modules in `files` (path relative to `src/`, source), `lib.rs` giving the
 /// re-exports.
 fn graph(files: &[(String, String)]) -> Graph {
-    let lib = files
+    let parse = |path: &str, source: &str| {
+        syn::parse_file(source).unwrap_or_else(|error| panic!("{path}: {error}"))
+    };
+    let exported = files
         .iter()
         .find(|(path, _)| path == "lib.rs")
-        .map_or("", |(_, source)| source.as_str());
-    let exported = re_exports(lib);
+        .map(|(path, source)| re_exports(&parse(path, source)))
+        .unwrap_or_default();
     let mut graph = Graph::new();
     for (path, source) in files.iter().filter(|(path, _)| path != "lib.rs") {
-        let module = path
-            .split('/')
-            .next()
-            .unwrap_or(path)
+        let mut at: Vec<String> = path
             .trim_end_matches(".rs")
-            .to_owned();
-        let code: Vec<&str> = code_lines(source).collect();
+            .split('/')
+            .map(str::to_owned)
+            .collect();
+        if at.last().is_some_and(|last| last == "mod") {
+            at.pop();
+        }
+        let module = at[0].clone();
+        let mut paths = Paths {
+            at,
+            found: Vec::new(),
+        };
+        paths.visit_file(&parse(path, source));
         let uses = graph.entry(module.clone()).or_default();
-        for name in crate_paths(&code.join("\n")) {
-            let target = exported.get(&name).cloned().unwrap_or(name);
-            if target != module && !target.is_empty() {
-                uses.insert(target);
+        for found in paths.found {
+            let Some(first) = found.first() else { continue };
+            let target = exported.get(first).unwrap_or(first);
+            if *target != module {
+                uses.insert(target.clone());
             }
         }
     }
@@ -181,6 +213,10 @@ fn files(list: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
+fn set(names: &[&str]) -> BTreeSet<String> {
+    names.iter().map(|name| (*name).to_owned()).collect()
+}
+
 #[test]
 fn the_core_has_no_import_circle() {
     let src = crate::step::root().join("crates/qiscus-webhook/src");
@@ -202,7 +238,7 @@ fn a_circle_through_a_re_export_is_found() {
     let tree = files(&[
         (
             "lib.rs",
-            "mod verifier;\npub use verifier::{\n    MAX_TOKENS,\n    Verifier,\n};\npub use verification::Verification;",
+            "mod verifier;\n#[cfg(all())]\npub use verifier::{\n    MAX_TOKENS,\n    Verifier,\n};\npub use verification::Verification;",
         ),
         (
             "verifier.rs",
@@ -214,18 +250,39 @@ fn a_circle_through_a_re_export_is_found() {
         ),
         (
             "mac.rs",
-            "/// Uses [`crate::Verifier`] in a doc link only.\n",
+            "/// Uses [`crate::Verifier`] in a doc link only.\n\
+             const A: &str = \"crate::verifier\"; /* crate::verifier */ // crate::verifier\n",
         ),
     ]);
     let graph = graph(&tree);
-    assert_eq!(
-        graph["verification"],
-        BTreeSet::from(["mac".to_owned(), "verifier".to_owned()])
+    assert_eq!(graph["verification"], set(&["mac", "verifier"]));
+    assert!(
+        graph["mac"].is_empty(),
+        "comments and strings are not imports"
     );
-    assert!(graph["mac"].is_empty(), "a doc link is not an import");
     let found = circle(&graph).expect("the circle");
     assert_eq!(found.first(), found.last());
     assert!(found.contains(&"verifier".to_owned()) && found.contains(&"verification".to_owned()));
+}
+
+#[test]
+fn super_out_of_a_top_level_file_is_the_root_and_inline_modules_stay_inside() {
+    let tree = files(&[
+        ("lib.rs", "pub use verifier::{MAX_TOKENS, Verifier};"),
+        // `super` of a top-level file is the crate root; in its inline module, the file.
+        (
+            "verification.rs",
+            "use super::MAX_TOKENS;\nmod tests { use super::*; fn f() { super::helper(); } }",
+        ),
+        (
+            "verifier.rs",
+            "fn f() -> crate::verification::Verification { todo!() }",
+        ),
+    ]);
+    let graph = graph(&tree);
+    assert_eq!(graph["verification"], set(&["verifier"]));
+    assert_eq!(graph["verifier"], set(&["verification"]));
+    assert!(circle(&graph).is_some());
 }
 
 #[test]
@@ -234,15 +291,15 @@ fn submodules_belong_to_their_folder_and_nested_groups_are_read() {
         ("lib.rs", "pub use error::Error;"),
         (
             "events/time.rs",
-            "use crate::{events::Event, error::{self}, Error};",
+            "use crate::{events::Event, error::{self}, Error};\nuse super::room::Room;\nfn f() { super::super::mac::key(); }",
         ),
-        ("events/mod.rs", "use crate::mac::key;"),
+        (
+            "events/mod.rs",
+            "use crate::mac::key;\nuse self::time::Time;",
+        ),
         ("error.rs", ""),
     ]);
     let graph = graph(&tree);
-    assert_eq!(
-        graph["events"],
-        BTreeSet::from(["error".to_owned(), "mac".to_owned()])
-    );
+    assert_eq!(graph["events"], set(&["error", "mac"]));
     assert_eq!(circle(&graph), None);
 }
